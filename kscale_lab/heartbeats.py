@@ -1,0 +1,415 @@
+"""Chapter 2 — node heartbeats: the full NodeStatus every 10 s vs a small Lease.
+
+**Naive (before 1.13).** Every kubelet PATCHes its whole Node object's status every
+``nodeStatusUpdateFrequency`` (10 s), changed or not: ``lastHeartbeatTime`` in the conditions is
+the heartbeat. The Node object carries up to 50 container images (``NodeStatusMaxImages``) and
+the volumes in use and attached, so it is commonly over 15 KB and ~20 KB in production
+(KEP-589). Every write is a new etcd revision that the store keeps until compaction.
+
+**Improved (KEP-589, alpha 1.13, beta 1.14, GA 1.17).** The heartbeat moves to a ``Lease`` in
+``kube-node-lease`` (a few hundred bytes), renewed every ``0.25 × leaseDurationSeconds``
+(10 s of 40 s). The kubelet still computes its status every 10 s but *writes* it only when it
+changed or when ``nodeStatusReportFrequency`` has passed (1 min in 1.13–1.16, 5 min from 1.17).
+The node lifecycle controller takes the newer of the Lease's ``renewTime`` and the status
+heartbeat, so liveness is as fresh as before.
+
+Outcomes for both: apiserver writes/s, etcd bytes/s, history held between compactions, the
+etcd database size over time against the quota, when the NOSPACE alarm comes (or never), and
+how long a node that stops heartbeating takes to be marked ``NotReady`` (node-monitor-period
+5 s, node-monitor-grace-period 40 s).
+
+Two scales that agree (``tests/test_heartbeats.py``):
+
+* :func:`simulate` — SimPy, event by event, kubelets writing into a real :class:`~kscale_lab.etcd.Etcd`,
+  the apiserver's compactor and the node lifecycle controller as processes (tens of nodes);
+* :class:`HeartbeatsModel` — the same writes as :class:`~kscale_lab.etcd.PeriodicWriter`
+  streams through :func:`~kscale_lab.etcd.usage_timeline` (thousands of nodes in milliseconds).
+
+Object sizes are illustrative, calibrated on one published point: KEP-589's "~20 KB" Node
+object, which :data:`NODE_BASE_BYTES` + 50 images + 5 volumes reproduces.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+from matplotlib.lines import Line2D
+
+from kscale_lab import style
+from kscale_lab.dimensions import Dimensions, dimension
+from kscale_lab.etcd import GiB, Etcd, NoSpaceError, PeriodicWriter, usage_timeline
+from kscale_lab.model import Comparison, Model, Outcome, metric
+
+# --- object sizes (bytes stored in etcd per revision) ----------------------------------------
+#: A Node without images or volumes: metadata and labels, capacity/allocatable, five
+#: conditions, addresses, daemonEndpoints, nodeInfo. Set so that 50 images and 5 volumes give
+#: KEP-589's ~20 KB (4,500 + 50 × 280 + 5 × 300 = 20,000 B).
+NODE_BASE_BYTES = 4_500
+#: One ``status.images`` entry: a digest name (``repo@sha256:…``), a tag name, ``sizeBytes``.
+IMAGE_ENTRY_BYTES = 280
+#: One volume: its ``status.volumesInUse`` entry plus its ``status.volumesAttached`` entry.
+VOLUME_ENTRY_BYTES = 300
+#: A ``coordination.k8s.io/v1`` Lease: metadata with owner reference, holderIdentity,
+#: leaseDurationSeconds, renewTime — "a few hundred bytes" (KEP-589 schema).
+LEASE_BYTES = 300
+
+# --- controller and kubelet constants (not dimensions: the talk never tuned them) ------------
+NODE_MONITOR_PERIOD_S = 5            # kube-controller-manager --node-monitor-period
+LEASE_RENEW_FRACTION = 0.25          # kubelet nodeLeaseRenewIntervalFraction
+SEED = 2019                          # kubelets start at seeded random phases
+
+
+def node_object_bytes(images: int, volumes: int) -> int:
+    """Size of one Node object with ``images`` images (≤ 50 reported) and ``volumes`` volumes."""
+    return NODE_BASE_BYTES + min(images, 50) * IMAGE_ENTRY_BYTES + volumes * VOLUME_ENTRY_BYTES
+
+
+@dataclass(frozen=True)
+class HeartbeatDimensions(Dimensions):
+    """The dimensions that suffer (#nodes, #images/node, #volumes/node) and the settings."""
+
+    nodes: int = dimension(5000, lo=1, hi=15000, unit="nodes", log=True, label="nodes",
+                           help="Nodes in the cluster, each with one kubelet")
+    images_per_node: int = dimension(50, lo=0, hi=50, unit="images", label="images/node",
+                                     help="Container images reported in status.images "
+                                          "(the kubelet reports at most 50)")
+    volumes_per_node: int = dimension(5, lo=0, hi=128, unit="volumes", label="volumes/node",
+                                      help="Volumes in use and attached on each node")
+    status_update_period_s: int = dimension(
+        10, lo=1, hi=300, unit="s", label="status update period",
+        help="nodeStatusUpdateFrequency: how often the kubelet computes (naive: writes) status")
+    status_report_period_s: int = dimension(
+        60, lo=10, hi=3600, unit="s", label="status report period",
+        help="nodeStatusReportFrequency (improved only): unchanged status is written this "
+             "often; 60 s in 1.13–1.16, 300 s from 1.17")
+    lease_duration_s: int = dimension(
+        40, lo=4, hi=400, step=4, unit="s", label="lease duration",
+        help="leaseDurationSeconds of the node Lease; the kubelet renews it every quarter")
+    grace_period_s: int = dimension(
+        40, lo=5, hi=600, unit="s", label="node-monitor-grace-period",
+        help="How stale a node's heartbeat may be before it is marked NotReady")
+    compaction_interval_s: int = dimension(
+        300, lo=10, hi=3600, step=10, unit="s", label="compaction interval",
+        help="kube-apiserver --etcd-compaction-interval (default 5 min)")
+    quota_gib: float = dimension(2.0, lo=0.01, hi=8.0, step=0.01, unit="GiB", label="etcd quota",
+                                 help="etcd --quota-backend-bytes (default 2 GiB, 8 GiB "
+                                      "suggested maximum)")
+    failed_node_at_s: int = dimension(100, lo=0, hi=86400, unit="s", label="node fails at",
+                                      help="When one node stops heartbeating (to measure how "
+                                           "long until it is marked NotReady)")
+    horizon_s: int = dimension(3600, lo=60, hi=86400, step=60, unit="s", label="simulated time",
+                               help="How long to simulate")
+
+    def check(self) -> None:
+        renew = self.lease_renew_s
+        for name, period in (("status_update_period_s", self.status_update_period_s),
+                             ("lease renew interval (lease_duration_s / 4)", renew)):
+            if self.grace_period_s <= period:
+                raise ValueError(
+                    f"grace_period_s must be longer than the {name} ({period} s), or healthy "
+                    f"nodes would be marked NotReady; got {self.grace_period_s}")
+        if self.failed_node_at_s >= self.horizon_s:
+            raise ValueError(f"failed_node_at_s must be from 0 to horizon_s - 1 "
+                             f"({self.horizon_s - 1} s); got {self.failed_node_at_s}")
+
+    @property
+    def lease_renew_s(self) -> int:
+        return max(1, int(self.lease_duration_s * LEASE_RENEW_FRACTION))
+
+    @property
+    def node_bytes(self) -> int:
+        return node_object_bytes(self.images_per_node, self.volumes_per_node)
+
+    @property
+    def quota_bytes(self) -> int:
+        return int(self.quota_gib * GiB)
+
+
+@dataclass(frozen=True)
+class HeartbeatOutcome(Outcome):
+    """What one version of the heartbeat mechanism does to the apiserver and etcd."""
+
+    api_writes_per_s: float = metric(unit="writes/s", help="Heartbeat writes the apiserver serves")
+    etcd_write_bytes_per_s: float = metric(unit="B/s", help="Bytes of new revisions per second")
+    history_bytes: float = metric(unit="B", help="Most superseded history held between "
+                                                 "compactions")
+    etcd_peak_db_bytes: float = metric(unit="B", help="Largest etcd database file size")
+    nospace_at_s: float | None = metric(unit="s", help="When etcd raised NOSPACE (never: null)")
+    notready_detection_s: float | None = metric(
+        unit="s", help="From the node's failure until it is marked NotReady (never: null)")
+    node_object_bytes: int = metric(unit="B", help="Size of one Node object")
+    timeline: Any = field(default=None, repr=False)   # kscale_lab.etcd.Timeline
+
+
+def _phases(dims: HeartbeatDimensions) -> dict[str, np.ndarray]:
+    """Seeded start phases of every kubelet loop (the same in both scales)."""
+    rng = np.random.default_rng(SEED)
+    return {"status": rng.uniform(0, dims.status_update_period_s, dims.nodes),
+            "lease": rng.uniform(0, dims.lease_renew_s, dims.nodes),
+            "report": rng.uniform(0, dims.status_report_period_s, dims.nodes)}
+
+
+def _writers(dims: HeartbeatDimensions, version: str) -> list[PeriodicWriter]:
+    """The periodic writes of each version; node 0 is the one that fails."""
+    ph = _phases(dims)
+    fail = dims.failed_node_at_s
+    if version == "naive":
+        loops = [("NodeStatus", ph["status"], dims.node_bytes, dims.status_update_period_s)]
+    else:
+        loops = [("Lease", ph["lease"], LEASE_BYTES, dims.lease_renew_s),
+                 ("NodeStatus", ph["report"], dims.node_bytes, dims.status_report_period_s)]
+    out = []
+    for name, phases, size, period in loops:
+        out.append(PeriodicWriter(name, phases[1:], size, period))
+        out.append(PeriodicWriter(name + " (failed node)", phases[:1], size, period, stop_s=fail))
+    return out
+
+
+def last_heartbeat_s(phase_s: float, period_s: float, at_s: float) -> float | None:
+    """The last write of a loop started at ``phase_s`` with ``period_s``, at or before ``at_s``."""
+    if at_s < phase_s:
+        return None
+    return phase_s + math.floor((at_s - phase_s) / period_s) * period_s
+
+
+def notready_at_s(last_heartbeat: float, grace_s: float,
+                  monitor_period_s: float = NODE_MONITOR_PERIOD_S) -> float:
+    """The node lifecycle controller's first check (every ``monitor_period_s``, from t = 0)
+    that finds the heartbeat older than ``grace_s``."""
+    return (math.floor((last_heartbeat + grace_s) / monitor_period_s) + 1) * monitor_period_s
+
+
+def _detection(dims: HeartbeatDimensions, version: str, nospace_at: float | None) -> float | None:
+    ph = _phases(dims)
+    fail = dims.failed_node_at_s
+    if version == "naive":
+        beats = [last_heartbeat_s(ph["status"][0], dims.status_update_period_s, fail - 1e-9)]
+    else:
+        beats = [last_heartbeat_s(ph["lease"][0], dims.lease_renew_s, fail - 1e-9),
+                 last_heartbeat_s(ph["report"][0], dims.status_report_period_s, fail - 1e-9)]
+    known = [b for b in beats if b is not None]
+    last = max(known) if known else 0.0     # no write yet: the object's creation at t = 0
+    if nospace_at is not None and last > nospace_at:
+        last = nospace_at                   # refused heartbeats are not heartbeats
+    at = notready_at_s(last, dims.grace_period_s)
+    # marking NotReady is itself a write: under NOSPACE it is refused, so it never happens
+    if (nospace_at is not None and at >= nospace_at) or at > dims.horizon_s:
+        return None
+    return at - fail
+
+
+class HeartbeatsModel(Model):
+    """Node heartbeats at cluster scale: NodeStatus every 10 s (naive) vs Lease (improved)."""
+
+    key = "heartbeats"
+    chapter = 2
+    title = "Node heartbeats"
+    dimensions = HeartbeatDimensions
+    naive_label = "NodeStatus every 10 s"
+    improved_label = "Lease + rare NodeStatus"
+
+    def run(self, dims: HeartbeatDimensions, version: str) -> HeartbeatOutcome:
+        writers = _writers(dims, version)
+        steps = dims.horizon_s
+        per_step = sum(w.bytes_per_step(steps) for w in writers)
+        live = dims.nodes * sum({w.name.split(" ")[0]: w.size_bytes for w in writers}.values())
+        tl = usage_timeline(per_step, live_bytes=live, quota_bytes=dims.quota_bytes,
+                            compaction_interval_s=dims.compaction_interval_s,
+                            max_write_bytes=max(w.size_bytes for w in writers))
+        return HeartbeatOutcome(
+            api_writes_per_s=sum(w.writes_per_s for w in writers),
+            etcd_write_bytes_per_s=sum(w.bytes_per_s for w in writers),
+            history_bytes=tl.peak_history_bytes,
+            etcd_peak_db_bytes=float(tl.db_size_bytes.max()),
+            nospace_at_s=tl.nospace_at_s,
+            notready_detection_s=_detection(dims, version, tl.nospace_at_s),
+            node_object_bytes=dims.node_bytes,
+            timeline=tl)
+
+    def naive(self, dims: HeartbeatDimensions) -> HeartbeatOutcome:
+        return self.run(dims, "naive")
+
+    def improved(self, dims: HeartbeatDimensions) -> HeartbeatOutcome:
+        return self.run(dims, "improved")
+
+    def plot(self, comparison: Comparison, fig: Any) -> None:
+        """etcd's database size over time against the quota, naive beside improved."""
+        dims: HeartbeatDimensions = comparison.dimensions  # type: ignore[assignment]
+        ax, bx = fig.subplots(1, 2, width_ratios=[2.2, 1])
+        for version, out in (("naive", comparison.naive), ("improved", comparison.improved)):
+            tl = out.timeline
+            label = getattr(self, f"{version}_label")
+            every = max(1, len(tl.t_s) // 2000)      # a screen has fewer pixels than steps
+            t_min = tl.t_s[::every] / 60
+            ax.plot(t_min, tl.db_size_bytes[::every], color=style.colour(version), label=label)
+            ax.plot(t_min, tl.in_use_bytes[::every], color=style.colour(version), lw=0.8,
+                    alpha=0.6)
+            if out.nospace_at_s is not None:
+                ax.plot(out.nospace_at_s / 60, dims.quota_bytes, "X", ms=10,
+                        color=style.colour(version))
+                ax.annotate(f"NOSPACE at {style.human_seconds(out.nospace_at_s)}",
+                            (out.nospace_at_s / 60, dims.quota_bytes), xytext=(6, -14),
+                            textcoords="offset points", fontsize=9, color=style.colour(version))
+        ax.axhline(dims.quota_bytes, color=style.LIMIT, ls="--", lw=1)
+        ax.text(dims.horizon_s / 60, dims.quota_bytes, "quota ", ha="right", va="bottom",
+                fontsize=9, color=style.LIMIT)
+        ax.set_xlabel("time (min)")
+        ax.set_ylabel("etcd database size")
+        style.bytes_axis(ax)
+        ax.yaxis.set_major_locator(_binary_locator(dims.quota_bytes * 1.15))
+        ax.set_ylim(0, dims.quota_bytes * 1.15)
+        ax.set_xlim(0, dims.horizon_s / 60)
+        ax.set_title(f"{dims.nodes:,} nodes, {style.human_bytes(dims.node_bytes)} Node objects")
+        handles, _ = ax.get_legend_handles_labels()
+        thin = Line2D([], [], color=style.LIMIT, lw=0.8, alpha=0.6, label="thin: bytes in use")
+        ax.legend(handles=handles + [thin], loc="lower right")
+        values = [comparison.naive.etcd_write_bytes_per_s,
+                  comparison.improved.etcd_write_bytes_per_s]
+        bars = bx.bar(["naive", "improved"], values, color=[style.NAIVE, style.IMPROVED])
+        bx.bar_label(bars, labels=[style.human_bytes(v) + "/s" for v in values], fontsize=9)
+        bx.set_ylabel("etcd writes (bytes/s)")
+        style.bytes_axis(bx)
+        bx.yaxis.set_major_locator(_binary_locator(max(values) * 1.15))
+        bx.set_title("write bandwidth")
+        bx.margins(y=0.15)
+
+
+def _binary_locator(top_bytes: float) -> Any:
+    """Ticks at a power-of-two number of bytes (512 MiB, 1 GiB …), about four to eight of them."""
+    from matplotlib.ticker import MultipleLocator
+
+    return MultipleLocator(2.0 ** math.floor(math.log2(max(top_bytes, 8.0) / 4)))
+
+
+# --- the event-by-event model ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WriteEvent:
+    t_s: float
+    node: int
+    kind: str            # "NodeStatus", "Lease" or "NotReady"
+    size_bytes: int
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """What :func:`simulate` saw: every write, etcd's state after each, and the verdicts."""
+
+    version: str
+    writes: list[WriteEvent]
+    t_s: np.ndarray                  # after each accepted write or compaction
+    db_size_bytes: np.ndarray
+    in_use_bytes: np.ndarray
+    nospace_at_s: float | None
+    notready_detection_s: float | None
+    etcd: Etcd
+
+
+def simulate(dims: HeartbeatDimensions, version: str = "naive") -> Simulation:
+    """Run the heartbeat mechanism event by event with SimPy (meant for ≤ a few hundred nodes).
+
+    Processes: one kubelet per node (naive: NodeStatus every update period; improved: Lease
+    every renew interval and NodeStatus every report period), the apiserver's compactor, and
+    the node lifecycle controller. Node 0 stops at ``failed_node_at_s``.
+    """
+    if version not in ("naive", "improved"):
+        raise ValueError(f"version must be 'naive' or 'improved'; got {version!r}")
+    env = simpy.Environment()
+    db = Etcd(quota_bytes=dims.quota_bytes)
+    writes: list[WriteEvent] = []
+    trace: list[tuple[float, int, int]] = []
+    last_beat = np.zeros(dims.nodes)               # objects exist at t = 0
+    state: dict[str, float | None] = {"nospace": None, "detected": None}
+
+    def write(node: int, kind: str, key: str, size: int) -> bool:
+        try:
+            db.put(key, size)
+        except NoSpaceError:
+            if state["nospace"] is None:
+                state["nospace"] = env.now
+            writes.append(WriteEvent(env.now, node, kind, size, False))
+            return False
+        writes.append(WriteEvent(env.now, node, kind, size, True))
+        trace.append((env.now, db.db_size_bytes, db.in_use_bytes))
+        return True
+
+    def loop(node: int, kind: str, key: str, size: int, phase: float, period: int):
+        yield env.timeout(phase)
+        while node != 0 or env.now < dims.failed_node_at_s:
+            if write(node, kind, key, size):
+                last_beat[node] = max(last_beat[node], env.now)
+            yield env.timeout(period)
+
+    def compactor():
+        previous = None                           # the apiserver compacts to the last tick's rev
+        while True:
+            yield env.timeout(dims.compaction_interval_s)
+            if previous is not None:
+                db.compact(previous)
+                trace.append((env.now, db.db_size_bytes, db.in_use_bytes))
+            previous = db.revision
+
+    def node_lifecycle_controller():
+        while state["detected"] is None:
+            yield env.timeout(NODE_MONITOR_PERIOD_S)
+            if env.now - last_beat[0] > dims.grace_period_s:
+                if write(0, "NotReady", "/registry/minions/node-0", dims.node_bytes):
+                    state["detected"] = env.now - dims.failed_node_at_s
+
+    for n in range(dims.nodes):                   # the objects as they are at t = 0
+        db.put(f"/registry/minions/node-{n}", dims.node_bytes)
+        if version == "improved":
+            db.put(f"/registry/leases/kube-node-lease/node-{n}", LEASE_BYTES)
+    trace.append((0.0, db.db_size_bytes, db.in_use_bytes))
+    # history before t = 0 is not this simulation's: start from a compacted store
+    db.compact(db.revision)
+    ph = _phases(dims)
+    for n in range(dims.nodes):
+        node_key = f"/registry/minions/node-{n}"
+        if version == "naive":
+            env.process(loop(n, "NodeStatus", node_key, dims.node_bytes, ph["status"][n],
+                             dims.status_update_period_s))
+        else:
+            env.process(loop(n, "Lease", f"/registry/leases/kube-node-lease/node-{n}",
+                             LEASE_BYTES, ph["lease"][n], dims.lease_renew_s))
+            env.process(loop(n, "NodeStatus", node_key, dims.node_bytes, ph["report"][n],
+                             dims.status_report_period_s))
+    env.process(compactor())
+    env.process(node_lifecycle_controller())
+    env.run(until=dims.horizon_s)
+    t, size, used = (np.array(c, dtype=float) for c in zip(*trace))
+    return Simulation(version, writes, t, size, used, state["nospace"], state["detected"], db)
+
+
+def plot_timeline(sims: list[Simulation], fig: Any, nodes: int = 6, until_s: float = 180) -> None:
+    """Toy-scale picture: every write of the first ``nodes`` nodes, one row per node.
+
+    Marker area follows the object's size, so the Lease's few hundred bytes are specks beside
+    the NodeStatus's ~20 KB. The failed node (node 0) and its NotReady mark are highlighted.
+    """
+    axes = fig.subplots(len(sims), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, sim in zip(axes, sims):
+        c = style.colour(sim.version)
+        for kind, marker in (("NodeStatus", "s"), ("Lease", "o")):
+            ev = [w for w in sim.writes if w.kind == kind and w.node < nodes and w.t_s <= until_s]
+            if ev:
+                ax.scatter([w.t_s for w in ev], [w.node for w in ev], marker=marker, color=c,
+                           s=[max(9.0, w.size_bytes / 200) for w in ev], label=kind,
+                           edgecolors="none", alpha=0.85)
+        mark = [w for w in sim.writes if w.kind == "NotReady" and w.accepted]
+        if mark and mark[0].t_s <= until_s:
+            ax.axvline(mark[0].t_s, color=style.LIMIT, lw=1)
+            ax.text(mark[0].t_s, 0, " node 0 NotReady", va="center", fontsize=9,
+                    color=style.LIMIT)
+        ax.set_yticks(range(nodes), [f"node-{i}" for i in range(nodes)])
+        ax.set_ylim(nodes - 0.5, -0.5)
+        ax.set_title(HeartbeatsModel.naive_label if sim.version == "naive"
+                     else HeartbeatsModel.improved_label, color=c, loc="left")
+        ax.legend(loc="upper right", ncols=2, markerscale=0.8, bbox_to_anchor=(1, 1.25))
+    axes[-1].set_xlabel("time (s)")
+    axes[-1].set_xlim(0, until_s)

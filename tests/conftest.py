@@ -1,0 +1,70 @@
+"""Shared pytest fixtures.
+
+``built_site`` builds the Jupyter Book once per test session, into a temporary folder (never
+into the working tree's ``_build/``), with warnings as errors and a fresh execution cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclasses.dataclass(frozen=True)
+class BookBuild:
+    returncode: int
+    log: str
+    html: Path
+
+    def log_tail(self, lines: int = 80) -> str:
+        """The warnings and errors of the build plus the end of its log, for failure messages."""
+        text = re.sub(r"\x1b\[[0-9;]*m", "", self.log).splitlines()  # drop colour codes
+        problems = [line for line in text
+                    if ("WARNING" in line and "IPKernelApp" not in line) or "ERROR" in line]
+        return "\n".join([*problems, "...", *text[-lines:]])
+
+
+def _jupyter_book() -> str:
+    candidate = Path(sys.executable).parent / "jupyter-book"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("jupyter-book")
+    if not found:
+        pytest.fail("jupyter-book is not installed: run `make setup`")
+    return found
+
+
+@pytest.fixture(scope="session")
+def book_build(tmp_path_factory: pytest.TempPathFactory) -> BookBuild:
+    """Build the book once (``jupyter-book build <root> --path-output <tmp> -W -n --keep-going``)."""
+    if not (ROOT / "site_assets" / "require-config.js").exists():
+        # Fails with "run npm ci" when node_modules is missing.
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "site_assets.py")], check=True)
+    out = tmp_path_factory.mktemp("book")  # fresh folder, so an empty .jupyter_cache
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run(
+        [_jupyter_book(), "build", str(ROOT), "--path-output", str(out),
+         "-W", "-n", "--keep-going"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    (out / "build.log").write_text(proc.stdout)
+    return BookBuild(proc.returncode, proc.stdout, out / "_build" / "html")
+
+
+@pytest.fixture(scope="session")
+def built_site(book_build: BookBuild) -> Path:
+    """Path of the built HTML folder; fails the test if the build failed."""
+    if book_build.returncode != 0:
+        pytest.fail(f"jupyter-book build failed (exit {book_build.returncode}):\n"
+                    + book_build.log_tail(), pytrace=False)
+    return book_build.html

@@ -1,0 +1,70 @@
+"""Dimensions as data: validation messages name the field, its range and the value."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from kscale_lab.dimensions import Dimensions, dimension
+from kscale_lab.heartbeats import HeartbeatDimensions
+
+
+@dataclass(frozen=True)
+class Toy(Dimensions):
+    nodes: int = dimension(100, lo=1, hi=5000, unit="nodes", help="Nodes")
+    ratio: float = dimension(0.5, lo=0.0, hi=1.0, help="A fraction")
+
+
+@pytest.mark.parametrize("value, shown", [
+    (-3, "got -3"), (0, "got 0"), (5001, "got 5,001"), (2.5, "got 2.5"),
+    (float("nan"), "got NaN"), ("ten", "got 'ten' (str)"), (True, "got True (bool)"),
+    (None, "got None"),
+])
+def test_bad_values_name_field_range_and_value(value, shown):
+    with pytest.raises(ValueError) as err:
+        Toy(nodes=value)
+    msg = str(err.value)
+    assert msg.startswith("nodes must be a whole number from 1 to 5,000 nodes")
+    assert shown in msg
+
+
+def test_float_dimension_rejects_out_of_range_and_inf():
+    with pytest.raises(ValueError, match=r"ratio must be a number from 0 to 1; got 1.5"):
+        Toy(ratio=1.5)
+    with pytest.raises(ValueError, match="ratio .* got inf"):
+        Toy(ratio=float("inf"))
+
+
+def test_values_are_normalised_and_frozen():
+    t = Toy(nodes=10.0, ratio=1)
+    assert t.nodes == 10 and isinstance(t.nodes, int)
+    assert isinstance(t.ratio, float)
+    with pytest.raises(AttributeError):
+        t.nodes = 3  # type: ignore[misc]
+
+
+def test_specs_carry_metadata_and_replace_validates():
+    spec = Toy.spec("nodes")
+    assert (spec.lo, spec.hi, spec.unit, spec.integer, spec.default) == (1, 5000, "nodes", True, 100)
+    assert Toy().replace(nodes=7).nodes == 7
+    with pytest.raises(ValueError, match="unknown dimension 'pods'"):
+        Toy().replace(pods=3)
+    with pytest.raises(ValueError, match="nodes must be"):
+        Toy().replace(nodes=0)
+
+
+def test_cross_field_rule_names_both_fields():
+    with pytest.raises(ValueError, match="grace_period_s must be longer than the "
+                                         "status_update_period_s"):
+        HeartbeatDimensions(status_update_period_s=60, grace_period_s=40)
+    with pytest.raises(ValueError, match="failed_node_at_s must be from 0 to horizon_s - 1"):
+        HeartbeatDimensions(failed_node_at_s=4000, horizon_s=3600)
+
+
+def test_every_chapter_default_is_valid_and_within_declared_ranges():
+    from kscale_lab.chapters import CHAPTERS
+
+    for model in CHAPTERS.values():
+        dims = model.dimensions()
+        for s in model.dimensions.specs():
+            assert s.lo <= getattr(dims, s.name) <= s.hi, (model.key, s.name)
+            assert s.help and s.label

@@ -1,0 +1,256 @@
+"""Chapter 1: the scalability envelope (kscale_lab.envelope) and its exercise checks."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import matplotlib
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+matplotlib.use("Agg")
+
+from kscale_lab import cli  # noqa: E402
+from kscale_lab.envelope import (  # noqa: E402
+    THRESHOLD_NAMES,
+    THRESHOLDS,
+    ClusterDimensions,
+    EnvelopeModel,
+    EnvelopeOutcome,
+    assess,
+    max_nodes,
+    max_pods_per_node,
+    plot_sweep,
+    pods_per_node_limit,
+    threshold,
+    thresholds_table,
+)
+from kscale_lab.exercises import envelope as ex  # noqa: E402
+
+MODEL = EnvelopeModel()
+
+
+def by_name(dims: ClusterDimensions) -> dict:
+    return {c.name: c for c in assess(dims)}
+
+
+# --- the published thresholds, as data ---------------------------------------------------------
+
+def test_thresholds_match_kubernetes_facts():
+    limits = {t.name: t.limit for t in THRESHOLDS}
+    assert limits == {
+        "nodes": 5_000, "namespaces": 10_000, "pods": 150_000, "pods_per_namespace": 3_000,
+        "pods_per_node": 110, "services": 10_000, "services_per_namespace": 5_000,
+        "endpoints_per_service": 250, "deployments_per_namespace": 2_000,
+    }
+    assert all("thresholds.md" in t.source for t in THRESHOLDS)
+    assert len(thresholds_table()) == len(THRESHOLDS)
+
+
+def test_unknown_threshold_is_a_value_error():
+    with pytest.raises(ValueError, match="thresholds: nodes"):
+        threshold("pods_per_cluster")
+    with pytest.raises(ValueError):
+        assess(ClusterDimensions(), ("nope",))
+
+
+@pytest.mark.parametrize("cores, limit", [(1, 10), (4, 40), (8, 80), (11, 110), (16, 110),
+                                          (64, 110)])
+def test_pods_per_node_limit_is_min_110_10x_cores(cores, limit):
+    assert pods_per_node_limit(cores) == limit
+    assert by_name(ClusterDimensions(cores_per_node=cores))["pods_per_node"].limit == limit
+
+
+# --- interactions ------------------------------------------------------------------------------
+
+def test_pods_is_nodes_times_pods_per_node():
+    d = ClusterDimensions(nodes=4000, pods_per_node=50)
+    assert d.pods == 200_000
+    c = by_name(d)["pods"]
+    assert c.value == 200_000 and c.limit == 150_000
+    assert c.ratio == pytest.approx(4 / 3)
+    assert not c.inside
+
+
+def test_per_namespace_quantities_assume_an_even_spread():
+    d = ClusterDimensions(nodes=1000, pods_per_node=30, namespaces=8, services=20_000)
+    checks = by_name(d)
+    assert checks["pods_per_namespace"].value == pytest.approx(30_000 / 8)
+    assert checks["services_per_namespace"].value == pytest.approx(20_000 / 8)
+
+
+def test_exactly_at_a_threshold_is_inside():
+    d = ClusterDimensions(nodes=1000, pods_per_node=150, cores_per_node=16)
+    checks = by_name(d)
+    assert checks["pods"].ratio == 1.0 and checks["pods"].inside
+    assert not checks["pods_per_node"].inside
+
+
+def test_defaults_are_inside_with_headroom():
+    c = MODEL.compare()
+    assert c.naive.within_envelope and c.improved.within_envelope
+    assert c.improved.worst_ratio < 0.5
+
+
+def test_naive_and_improved_disagree_when_only_pods_are_outside():
+    c = MODEL.compare(nodes=4000, pods_per_node=50)
+    assert isinstance(c.naive, EnvelopeOutcome) and isinstance(c.improved, EnvelopeOutcome)
+    assert c.naive.within_envelope and c.naive.violations == 0
+    assert c.naive.dimensions_checked == 1 and c.naive.worst_dimension == "nodes"
+    assert not c.improved.within_envelope
+    assert c.improved.violations == 1 and c.improved.worst_dimension == "pods"
+    assert c.improved.dimensions_checked == len(THRESHOLDS)
+
+
+def test_both_agree_on_too_many_nodes():
+    c = MODEL.compare(nodes=6000, pods_per_node=10)
+    assert not c.naive.within_envelope and not c.improved.within_envelope
+    assert c.naive.max_nodes == 5000
+
+
+def test_max_nodes():
+    assert max_nodes(ClusterDimensions(pods_per_node=60)) == 2500
+    assert max_nodes(ClusterDimensions(pods_per_node=60), ("nodes",)) == 5000
+    assert max_nodes(ClusterDimensions(pods_per_node=10, namespaces=2)) == 600  # 3,000 × 2 ÷ 10
+    assert max_nodes(ClusterDimensions(backends_per_service=300)) == 0  # nothing helps
+
+
+def test_max_pods_per_node_sweep_bends_down():
+    n = [100, 1000, 2000, 5000, 6000]
+    got = max_pods_per_node(n, cores_per_node=16, namespaces=200)
+    assert list(got) == pytest.approx([110, 110, 75, 30, 0])
+    assert max_pods_per_node([100], cores_per_node=4)[0] == 40
+
+
+def test_metrics_are_json_ready_and_cli_works(capsys):
+    d = MODEL.compare().as_dict()
+    assert set(d["naive"]) == set(d["improved"]) == {
+        "dimensions_checked", "within_envelope", "violations", "worst_ratio", "max_nodes"}
+    json.dumps(d)
+    assert cli.main(["run", "envelope", "--nodes", "4000", "--pods-per-node", "50",
+                     "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["naive"]["within_envelope"] is True
+    assert out["improved"]["within_envelope"] is False
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value", [("nodes", 0), ("nodes", 20_000), ("pods_per_node", 2.5),
+                                          ("namespaces", -1), ("cores_per_node", "16"),
+                                          ("services", float("nan"))])
+def test_bad_input_names_the_field(field, value):
+    with pytest.raises(ValueError, match=field):
+        ClusterDimensions(**{field: value})
+
+
+def test_unknown_dimension_is_a_value_error():
+    with pytest.raises(ValueError, match="unknown dimension"):
+        MODEL.compare(pods=3)
+
+
+# --- properties --------------------------------------------------------------------------------
+
+clusters = st.builds(
+    ClusterDimensions,
+    nodes=st.integers(1, 15_000), pods_per_node=st.integers(1, 500),
+    cores_per_node=st.integers(1, 256), namespaces=st.integers(1, 50_000),
+    services=st.integers(0, 50_000), backends_per_service=st.integers(0, 2_000),
+    deployments_per_namespace=st.integers(0, 10_000))
+
+
+@settings(max_examples=200, deadline=None)
+@given(clusters)
+def test_inside_iff_every_ratio_at_most_one(d):
+    out = MODEL.improved(d)
+    ratios = [c.ratio for c in out.checks]
+    assert out.within_envelope == all(r <= 1 for r in ratios)
+    assert out.violations == sum(r > 1 for r in ratios)
+    assert out.worst_ratio == max(ratios)
+    assert {c.name for c in out.checks} == set(THRESHOLD_NAMES)
+
+
+@settings(max_examples=200, deadline=None)
+@given(clusters)
+def test_envelope_is_stricter_than_one_number(d):
+    naive, improved = MODEL.naive(d), MODEL.improved(d)
+    assert naive.dimensions_checked == 1
+    if improved.within_envelope:
+        assert naive.within_envelope
+    assert improved.max_nodes <= naive.max_nodes
+    assert improved.worst_ratio >= naive.worst_ratio
+
+
+@settings(max_examples=100, deadline=None)
+@given(clusters)
+def test_max_nodes_is_the_edge(d):
+    """At ``max_nodes`` the node-dependent thresholds hold; one node more breaks one of them."""
+    n = max_nodes(d)
+    node_dependent = ("nodes", "pods", "pods_per_namespace")
+    if n == 0:
+        others = [c for c in assess(d) if c.name not in node_dependent]
+        assert any(not c.inside for c in others)
+        return
+    assert all(c.inside for c in assess(d.replace(nodes=n), node_dependent))
+    if n + 1 <= 15_000:
+        assert not all(c.inside for c in assess(d.replace(nodes=n + 1), node_dependent))
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+def test_figures_draw():
+    import matplotlib.pyplot as plt
+
+    fig = MODEL.figure(nodes=4000, pods_per_node=50, services=0)
+    assert len(fig.axes) == 2
+    plt.close(fig)
+    fig = plt.figure()
+    plot_sweep(fig, cores_per_node=4, namespaces=10, clusters={"A": (4000, 50)})
+    assert len(fig.axes) == 2
+    plt.close(fig)
+
+
+# --- exercises ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", list(ex.QUESTIONS))
+def test_every_solution_is_right(key, capsys):
+    check, expected = ex.QUESTIONS[key]
+    answer = expected()
+    if isinstance(answer, set):
+        answer = sorted(answer)
+    assert check(answer) is True
+    assert capsys.readouterr().out.startswith("Right — ")
+
+
+WRONG = {"q1": "inside", "q2": ["pods", "pods_per_node"], "q3": "endpoints_per_service",
+         "q4": 5000, "q5": 33}
+
+
+@pytest.mark.parametrize("key", list(ex.QUESTIONS))
+def test_wrong_and_missing_answers_are_not_yet(key, capsys):
+    check, _ = ex.QUESTIONS[key]
+    assert check(WRONG[key]) is False
+    assert check(...) is False
+    assert check(None) is False
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 3 and all(line.startswith("Not yet — ") for line in out)
+
+
+def test_checks_do_not_give_the_answer_away(capsys):
+    for key, (check, expected) in ex.QUESTIONS.items():
+        check(WRONG[key])
+        hint = capsys.readouterr().out
+        answer = expected()
+        if isinstance(answer, int):
+            assert f"{answer:,}" not in hint and str(answer) not in hint, key
+
+
+def test_exercise_answers_are_what_the_chapter_says():
+    """The story the exercises tell (if these move, the notebooks' prose must move too)."""
+    assert ex.q1_expected() == "outside"
+    assert ex.q2_expected() == {"pods_per_node"}
+    assert ex.q3_expected() == "pods_per_namespace"
+    assert ex.q4_expected() == 2500
+    assert ex.q5_expected() == math.ceil(100_000 / 3000)
