@@ -74,7 +74,7 @@ def main() -> int:
     ap.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
     ap.add_argument("--repeats", type=int, default=15, help="repeats per median (default 15)")
     args = ap.parse_args()
-    lines = [f"# Benchmark results\n",
+    lines = ["# Benchmark results\n",
              f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. "
              f"Medians of {args.repeats} runs, wall clock. Produced by `python benchmarks/bench.py"
@@ -83,7 +83,7 @@ def main() -> int:
              "|---|---|---|---|"]
     for key, model in CHAPTERS.items():
         for label, dims in (("defaults", model.dimensions()), ("largest", largest(model))):
-            m = median_ms(lambda: model.compare(dims), args.repeats)
+            m = median_ms(lambda model=model, dims=dims: model.compare(dims), args.repeats)
             w = median_ms(widget_updater(model, dims), args.repeats)
             lines.append(f"| {key} | {label} | {m:.1f} ms | {w:.1f} ms |")
     hb = HeartbeatsModel()

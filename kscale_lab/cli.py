@@ -63,7 +63,8 @@ def _parse_dims(model, args: list[str]) -> tuple[dict, bool]:
             spec = model.dimensions.spec(key)
         except ValueError:
             known = ", ".join("--" + s.name.replace("_", "-") for s in model.dimensions.specs())
-            raise UsageError(f"unknown dimension --{name} for {model.key}; known: {known}")
+            raise UsageError(
+                f"unknown dimension --{name} for {model.key}; known: {known}") from None
         try:
             number = float(value)
         except ValueError:

@@ -20,8 +20,9 @@ how long a node that stops heartbeating takes to be marked ``NotReady`` (node-mo
 
 Two scales that agree (``tests/test_heartbeats.py``):
 
-* :func:`simulate` — SimPy, event by event, kubelets writing into a real :class:`~kscale_lab.etcd.Etcd`,
-  the apiserver's compactor and the node lifecycle controller as processes (tens of nodes);
+* :func:`simulate` — SimPy, event by event, kubelets writing into a real
+  :class:`~kscale_lab.etcd.Etcd`, the apiserver's compactor and the node lifecycle controller
+  as processes (tens of nodes);
 * :class:`HeartbeatsModel` — the same writes as :class:`~kscale_lab.etcd.PeriodicWriter`
   streams through :func:`~kscale_lab.etcd.usage_timeline` (thousands of nodes in milliseconds).
 
@@ -41,7 +42,7 @@ from matplotlib.lines import Line2D
 
 from kscale_lab import style
 from kscale_lab.dimensions import Dimensions, dimension
-from kscale_lab.etcd import GiB, Etcd, NoSpaceError, PeriodicWriter, usage_timeline
+from kscale_lab.etcd import Etcd, GiB, NoSpaceError, PeriodicWriter, usage_timeline
 from kscale_lab.model import Comparison, Model, Outcome, metric
 
 # --- object sizes (bytes stored in etcd per revision) ----------------------------------------

@@ -71,7 +71,8 @@ class Comparison:
         a, b = self.naive.metrics(), self.improved.metrics()
         units = {f.name: f.metadata["kscale_metric"]["unit"] for f in self.naive.metric_fields()}
         for name in a:
-            rows.append((name, format_value(a[name]), format_value(b[name]), units.get(name, "")))
+            u = units.get(name, "")
+            rows.append((name, format_value(a[name], u), format_value(b[name], u), u))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = []
         for i, r in enumerate(rows):
@@ -82,12 +83,17 @@ class Comparison:
         return "\n".join(lines)
 
 
-def format_value(v: float | int | bool | None) -> str:
-    """Human formatting for tables: ``never`` for None, thousands separators, 4 significant digits."""
+def format_value(v: float | int | bool | None, unit: str = "") -> str:
+    """Human formatting for tables: ``never`` for None, thousands separators, 4 digits;
+    byte quantities (unit ``B`` or ``B/s``) also in binary units, e.g. ``9.54 MiB``."""
     if v is None:
         return "never"
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if unit in ("B", "B/s") and v >= 1024:
+        from kscale_lab.style import human_bytes
+
+        return human_bytes(v) + ("/s" if unit == "B/s" else "")
     if isinstance(v, int):
         return f"{v:,}"
     if math.isinf(v):

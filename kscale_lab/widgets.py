@@ -56,9 +56,9 @@ def metrics_html(c: Comparison) -> str:
     a, b = c.naive.metrics(), c.improved.metrics()
     units = {f.name: f.metadata["kscale_metric"]["unit"] for f in c.naive.metric_fields()}
     rows = "".join(
-        f"<tr><td>{k}</td><td style='text-align:right'>{format_value(a[k])}</td>"
-        f"<td style='text-align:right'>{format_value(b[k])}</td><td>{units.get(k, '')}</td></tr>"
-        for k in a)
+        f"<tr><td>{k}</td><td style='text-align:right'>{format_value(a[k], units.get(k, ''))}"
+        f"</td><td style='text-align:right'>{format_value(b[k], units.get(k, ''))}</td>"
+        f"<td>{units.get(k, '')}</td></tr>" for k in a)
     return ("<table class='kscale-metrics'><thead><tr><th>metric</th>"
             f"<th style='color:{style.NAIVE}'>{c.model.naive_label}</th>"
             f"<th style='color:{style.IMPROVED}'>{c.model.improved_label}</th><th>unit</th>"

@@ -100,13 +100,15 @@ def check_sources() -> None:
         fail(f"{NODE_MODULES} is missing: run `npm ci` in {ROOT} first (or `make setup`).")
     missing = [
         str(p.relative_to(ROOT))
-        for p in (HTML_MANAGER_DIST / "embed-amd.js", REQUIREJS,
-                  MATHJAX_ES5 / "tex-mml-chtml.js")
+        for p in (HTML_MANAGER_DIST / "embed-amd.js", REQUIREJS, MATHJAX_ES5 / "tex-mml-chtml.js")
         if not p.exists()
     ]
     if missing:
-        fail("node_modules is incomplete (missing " + ", ".join(missing)
-             + "): run `npm ci` to reinstall the packages pinned in package-lock.json.")
+        fail(
+            "node_modules is incomplete (missing "
+            + ", ".join(missing)
+            + "): run `npm ci` to reinstall the packages pinned in package-lock.json."
+        )
 
 
 def copy_assets() -> int:
@@ -121,8 +123,11 @@ def copy_assets() -> int:
     manager = DEST / "html-manager"
     manager.mkdir()
     for src in sorted(HTML_MANAGER_DIST.iterdir()):
-        if src.is_file() and src.suffix in HTML_MANAGER_SUFFIXES \
-                and src.name not in HTML_MANAGER_SKIP:
+        if (
+            src.is_file()
+            and src.suffix in HTML_MANAGER_SUFFIXES
+            and src.name not in HTML_MANAGER_SKIP
+        ):
             shutil.copy2(src, manager / src.name)
 
     shutil.copytree(MATHJAX_ES5, DEST / "mathjax" / "es5")

@@ -28,8 +28,11 @@ class BookBuild:
     def log_tail(self, lines: int = 80) -> str:
         """The warnings and errors of the build plus the end of its log, for failure messages."""
         text = re.sub(r"\x1b\[[0-9;]*m", "", self.log).splitlines()  # drop colour codes
-        problems = [line for line in text
-                    if ("WARNING" in line and "IPKernelApp" not in line) or "ERROR" in line]
+        problems = [
+            line
+            for line in text
+            if ("WARNING" in line and "IPKernelApp" not in line) or "ERROR" in line
+        ]
         return "\n".join([*problems, "...", *text[-lines:]])
 
 
@@ -45,7 +48,7 @@ def _jupyter_book() -> str:
 
 @pytest.fixture(scope="session")
 def book_build(tmp_path_factory: pytest.TempPathFactory) -> BookBuild:
-    """Build the book once (``jupyter-book build <root> --path-output <tmp> -W -n --keep-going``)."""
+    """Build the book once: ``jupyter-book build <root> --path-output <tmp> -W -n --keep-going``."""
     if not (ROOT / "site_assets" / "require-config.js").exists():
         # Fails with "run npm ci" when node_modules is missing.
         subprocess.run([sys.executable, str(ROOT / "scripts" / "site_assets.py")], check=True)
@@ -53,9 +56,21 @@ def book_build(tmp_path_factory: pytest.TempPathFactory) -> BookBuild:
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     proc = subprocess.run(
-        [_jupyter_book(), "build", str(ROOT), "--path-output", str(out),
-         "-W", "-n", "--keep-going"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            _jupyter_book(),
+            "build",
+            str(ROOT),
+            "--path-output",
+            str(out),
+            "-W",
+            "-n",
+            "--keep-going",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     (out / "build.log").write_text(proc.stdout)
     return BookBuild(proc.returncode, proc.stdout, out / "_build" / "html")
@@ -65,6 +80,47 @@ def book_build(tmp_path_factory: pytest.TempPathFactory) -> BookBuild:
 def built_site(book_build: BookBuild) -> Path:
     """Path of the built HTML folder; fails the test if the build failed."""
     if book_build.returncode != 0:
-        pytest.fail(f"jupyter-book build failed (exit {book_build.returncode}):\n"
-                    + book_build.log_tail(), pytrace=False)
+        pytest.fail(
+            f"jupyter-book build failed (exit {book_build.returncode}):\n" + book_build.log_tail(),
+            pytrace=False,
+        )
     return book_build.html
+
+
+# --- A real browser (tests/test_browser.py, tests/test_jupyterlab.py) ---------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """One headless Debian Chromium for the whole session, driven by Playwright's sync API.
+
+    Shared by every browser test: Playwright allows one sync instance per thread at a time.
+    Fails (never skips) when Chromium is missing, since CI installs it.
+    """
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: the browser tests need Debian's Chromium "
+            "(`apt-get install chromium`; .ci/run installs it)",
+            pytrace=False,
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: run `make setup`", pytrace=False)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

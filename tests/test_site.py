@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import ROOT, BookBuild
+ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.book
 
@@ -34,8 +34,22 @@ RESOURCE_ATTRS = {
     "input": ("src",),
 }
 # <link rel=...> values that are navigation, not something the page loads.
-NAV_RELS = {"prev", "next", "index", "search", "canonical", "alternate", "author", "license",
-            "help", "top", "up", "first", "last", "copyright"}
+NAV_RELS = {
+    "prev",
+    "next",
+    "index",
+    "search",
+    "canonical",
+    "alternate",
+    "author",
+    "license",
+    "help",
+    "top",
+    "up",
+    "first",
+    "last",
+    "copyright",
+}
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
 # HTML written from JavaScript strings, e.g. '<script src="https://cdn...">'.
 JS_TAG_URL = re.compile(
@@ -50,8 +64,11 @@ def is_external(url: str) -> bool:
 
 
 def is_inline(url: str) -> bool:
-    return urlsplit(url.strip()).scheme in {"data", "blob", "about", "javascript"} \
-        or url.strip().startswith("#") or not url.strip()
+    return (
+        urlsplit(url.strip()).scheme in {"data", "blob", "about", "javascript"}
+        or url.strip().startswith("#")
+        or not url.strip()
+    )
 
 
 def srcset_urls(value: str) -> list[str]:
@@ -71,8 +88,11 @@ class ResourceParser(HTMLParser):
             self.inline_css.append(values["style"])
         if tag == "style":
             self._in_style = True
-        if tag == "link" and set(values.get("rel", "").lower().split()) <= NAV_RELS \
-                and values.get("rel"):
+        if (
+            tag == "link"
+            and set(values.get("rel", "").lower().split()) <= NAV_RELS
+            and values.get("rel")
+        ):
             return
         for attr in RESOURCE_ATTRS.get(tag, ()):
             value = values.get(attr)
@@ -122,7 +142,7 @@ def local_target(html_dir: Path, referrer: Path, url: str) -> Path | None:
     return (base / path.lstrip("/")).resolve()
 
 
-def test_build_succeeds(book_build: BookBuild) -> None:
+def test_build_succeeds(book_build) -> None:  # conftest.BookBuild
     assert book_build.returncode == 0, (
         f"jupyter-book build -W -n --keep-going exited {book_build.returncode}:\n"
         + book_build.log_tail()
@@ -142,8 +162,9 @@ def test_site_loads_nothing_from_other_hosts(built_site: Path) -> None:
     external: list[str] = []
     broken: list[str] = []
     # Pages only: the themes also leave Jinja macro files (*.html) in _static/.
-    queue: list[Path] = sorted(p for p in html_dir.rglob("*.html")
-                               if p.relative_to(html_dir).parts[0] != "_static")
+    queue: list[Path] = sorted(
+        p for p in html_dir.rglob("*.html") if p.relative_to(html_dir).parts[0] != "_static"
+    )
     seen: set[Path] = set(queue)
 
     def follow(referrer: Path, kind: str, url: str) -> None:
@@ -187,8 +208,9 @@ def test_site_loads_nothing_from_other_hosts(built_site: Path) -> None:
 def test_math_is_rendered_by_local_mathjax(built_site: Path) -> None:
     page = (built_site / f"{toc_pages()[0]}.html").read_text(encoding="utf-8")
     assert re.search(r'<script[^>]+src="[^"]*_static/mathjax/es5/tex-mml-chtml\.js', page)
-    assert (built_site / "_static" / "mathjax" / "es5" / "output" / "chtml" / "fonts"
-            / "woff-v2").is_dir()
+    assert (
+        built_site / "_static" / "mathjax" / "es5" / "output" / "chtml" / "fonts" / "woff-v2"
+    ).is_dir()
 
 
 @pytest.mark.parametrize("page", lab_pages())
@@ -203,8 +225,9 @@ def test_lab_page_embeds_widgets_locally(built_site: Path, page: str) -> None:
     assert not is_external(embed.group(1)), f"{page}: embed-amd.js comes from {embed.group(1)}"
     assert 'data-jupyter-widgets-cdn-only="true"' in embed.group(0)
     for script in ("require.js", "require-config.js"):
-        assert re.search(rf'<script[^>]*\bsrc="[^"]*_static/{re.escape(script)}', text), \
+        assert re.search(rf'<script[^>]*\bsrc="[^"]*_static/{re.escape(script)}', text), (
             f"{page}: {script} is not loaded"
+        )
     html_manager = built_site / "_static" / "html-manager"
     assert (html_manager / "embed-amd.js").is_file()
     assert list(html_manager.glob("*.woff2")), "widget icon fonts were not copied"
