@@ -8,6 +8,7 @@ also the course's map of what remains.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -113,12 +114,21 @@ CLAIMS: list[Claim] = [
 ]
 
 
-def claims_markdown() -> str:
-    """The claims table as Markdown: slide, claim, chapter, what the lab computes, verdict."""
-    rows = ["| slide | the talk says | ch. | the lab computes | reproduced |",
-            "|---|---|---|---|---|"]
+def claims_table() -> list[tuple[str, str, str, str, str]]:
+    """One row per claim: slide, claim, chapter, what the lab computes, verdict."""
+    rows = []
     for c in CLAIMS:
         f = c.check()
-        verdict = {True: "yes", False: "**no**", None: "—"}[f.reproduced]
-        rows.append(f"| {c.slide} | {c.claim} | {c.chapter} | {f.computed} | {verdict} |")
-    return "\n".join(rows)
+        verdict = {True: "yes", False: "no", None: "—"}[f.reproduced]
+        rows.append((c.slide, c.claim, c.chapter, f.computed, verdict))
+    return rows
+
+
+def claims_html() -> str:
+    """The claims table as an HTML table (rendered the same in the book and in JupyterLab)."""
+    head = ("slide", "the talk says", "ch.", "the lab computes", "reproduced")
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+                   for row in claims_table())
+    th = "".join(f"<th>{h}</th>" for h in head)
+    return (f"<table class='kscale-claims table'><thead><tr>{th}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")

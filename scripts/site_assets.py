@@ -10,6 +10,7 @@ the folder's content into ``_build/html/_static/``.
 Layout produced (all relative to ``site_assets/``)::
 
     favicon.svg                  the site icon (generated; stops browsers asking for /favicon.ico)
+    kscale.css                   the course's few style rules (generated from COURSE_CSS)
     require.js                   requirejs (AMD loader used by the widget manager)
     require-config.js            maps the html-manager module to ./html-manager (local fonts)
     html-manager/embed-amd.js    widget manager + its webpack chunks and icon fonts
@@ -90,6 +91,14 @@ FAVICON = """\
 """
 
 
+# Cell outputs wrap instead of scrolling sideways (self-check lines are long sentences);
+# the metrics tables of the explorers get some air.
+COURSE_CSS = """\
+div.cell_output pre { white-space: pre-wrap; word-break: break-word; }
+table.kscale-metrics td, table.kscale-metrics th { padding: 0.15em 0.8em; }
+"""
+
+
 def fail(message: str) -> None:
     print(f"site_assets.py: error: {message}", file=sys.stderr)
     sys.exit(1)
@@ -119,6 +128,7 @@ def copy_assets() -> int:
     shutil.copy2(REQUIREJS, DEST / "require.js")
     (DEST / "require-config.js").write_text(REQUIRE_CONFIG, encoding="utf-8")
     (DEST / "favicon.svg").write_text(FAVICON, encoding="utf-8")
+    (DEST / "kscale.css").write_text(COURSE_CSS, encoding="utf-8")
 
     manager = DEST / "html-manager"
     manager.mkdir()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kscale_lab.talk import CLAIMS, claims_markdown
+from kscale_lab.talk import CLAIMS, claims_html, claims_table
 
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.claim[:40])
@@ -12,5 +12,8 @@ def test_modelled_claims_are_reproduced(claim):
     assert finding.computed
 
 
-def test_table_has_a_row_per_claim():
-    assert len(claims_markdown().splitlines()) == len(CLAIMS) + 2
+def test_table_has_a_row_per_claim_and_escapes_html():
+    assert len(claims_table()) == len(CLAIMS)
+    html = claims_html()
+    assert html.count("<tr>") == len(CLAIMS) + 1
+    assert "× 40 pods/node" in html and "<td>yes</td>" in html
