@@ -85,7 +85,7 @@ def main() -> int:
         for label, dims in (("defaults", model.dimensions()), ("largest", largest(model))):
             m = median_ms(lambda model=model, dims=dims: model.compare(dims), args.repeats)
             w = median_ms(widget_updater(model, dims), args.repeats)
-            lines.append(f"| {key} | {label} | {m:.1f} ms | {w:.1f} ms |")
+            lines.append(f"| {key} | {label} | {m:.2f} ms | {w:.1f} ms |")
     hb = HeartbeatsModel()
     d = HeartbeatDimensions(nodes=5000, horizon_s=3600)
     full = median_ms(lambda: hb.compare(d), args.repeats)
@@ -94,7 +94,7 @@ def main() -> int:
     sim = median_ms(lambda: (simulate(toy, "naive"), simulate(toy, "improved")), 3)
     lines += ["",
               "| heartbeats | time |", "|---|---|",
-              f"| vectorised model, 5,000 nodes, 1 h, both versions | {full:.1f} ms |",
+              f"| vectorised model, 5,000 nodes, 1 h, both versions | {full:.2f} ms |",
               f"| vectorised model, 15,000 nodes, 24 h, both versions | {day:.1f} ms |",
               f"| SimPy model, 50 nodes, 1 h, both versions | {sim:.0f} ms |"]
     text = "\n".join(lines) + "\n"

@@ -253,7 +253,8 @@ class HeartbeatsModel(Model):
                 ax.plot(out.nospace_at_s / 60, dims.quota_bytes, "X", ms=10,
                         color=style.colour(version))
                 ax.annotate(f"NOSPACE at {style.human_seconds(out.nospace_at_s)}",
-                            (out.nospace_at_s / 60, dims.quota_bytes), xytext=(6, -14),
+                            (out.nospace_at_s / 60, dims.quota_bytes),
+                            xytext=(6, -14 if version == "naive" else -28),
                             textcoords="offset points", fontsize=9, color=style.colour(version))
         ax.axhline(dims.quota_bytes, color=style.LIMIT, ls="--", lw=1)
         ax.text(dims.horizon_s / 60, dims.quota_bytes, "quota ", ha="right", va="bottom",

@@ -32,7 +32,8 @@ def slider_for(spec: DimensionSpec, value: float) -> W.ValueWidget:
     if spec.log:
         lo, hi = math.log10(max(spec.lo, 1e-12)), math.log10(spec.hi)
         s = W.FloatLogSlider(value=max(value, spec.lo), base=10, min=lo, max=hi,
-                             step=(hi - lo) / 200, readout_format=".4g", **common)
+                             step=(hi - lo) / 200,
+                             readout_format=",.0f" if spec.integer else ".3~g", **common)
     elif spec.integer:
         s = W.IntSlider(value=int(value), min=int(spec.lo), max=int(spec.hi),
                         step=int(spec.step or 1), **common)
