@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from kscale_lab.envelope import EnvelopeModel
 from kscale_lab.heartbeats import HeartbeatsModel
+from kscale_lab.kube_proxy import KubeProxyModel
 from kscale_lab.model import Model
+from kscale_lab.scheduler import SchedulerModel
 
-CHAPTERS: dict[str, Model] = {m.key: m for m in (EnvelopeModel(), HeartbeatsModel())}
+CHAPTERS: dict[str, Model] = {m.key: m for m in (EnvelopeModel(), HeartbeatsModel(),
+                                                   KubeProxyModel(), SchedulerModel())}
 
 
 def get(key: str) -> Model:

@@ -24,9 +24,14 @@ from typing import Any, ClassVar
 from kscale_lab.dimensions import Dimensions
 
 
-def metric(*, unit: str = "", help: str) -> Any:
-    """Declare a scalar result of an :class:`Outcome` (``None`` allowed, meaning never/none)."""
-    return dataclasses.field(metadata={"kscale_metric": {"unit": unit, "help": help}})
+def metric(*, unit: str = "", help: str, none: str = "never") -> Any:
+    """Declare a scalar result of an :class:`Outcome`.
+
+    ``None`` is an allowed value; tables show it as ``none`` ("never" by default, e.g.
+    "unbounded" for a latency whose queue never drains).
+    """
+    return dataclasses.field(metadata={"kscale_metric": {"unit": unit, "help": help,
+                                                         "none": none}})
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,17 @@ class Outcome:
                 out[f.name] = float(v)
         return out
 
+    def formatted(self) -> dict[str, tuple[str, str]]:
+        """Each metric as ``(human-readable value, unit)``, for tables and widgets."""
+        values = self.metrics()
+        out = {}
+        for f in self.metric_fields():
+            meta = f.metadata["kscale_metric"]
+            v = values[f.name]
+            out[f.name] = (meta["none"] if v is None else format_value(v, meta["unit"]),
+                           meta["unit"])
+        return out
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -68,11 +84,9 @@ class Comparison:
     def table(self) -> str:
         """A plain-text table: one row per metric, naive and improved side by side."""
         rows = [("metric", self.model.naive_label, self.model.improved_label, "unit")]
-        a, b = self.naive.metrics(), self.improved.metrics()
-        units = {f.name: f.metadata["kscale_metric"]["unit"] for f in self.naive.metric_fields()}
-        for name in a:
-            u = units.get(name, "")
-            rows.append((name, format_value(a[name], u), format_value(b[name], u), u))
+        a, b = self.naive.formatted(), self.improved.formatted()
+        for name, (value, unit) in a.items():
+            rows.append((name, value, b[name][0], unit))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = []
         for i, r in enumerate(rows):

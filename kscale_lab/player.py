@@ -11,6 +11,7 @@ a slider, play/step buttons and the frames as embedded PNGs. It runs in any brow
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -74,4 +75,10 @@ def sweep_player(model: Model | str, dimension: str, values: Sequence[float], *,
     # The template links Font Awesome from a CDN for its button icons; the book's theme (and
     # JupyterLab) already ship Font Awesome, and the site must load nothing from other hosts.
     markup = re.sub(r"<link[^>]*font-awesome[^>]*>", "", markup)
+    first = _fmt(comparisons[0].dimensions.as_dict()[dimension])
+    last = _fmt(comparisons[-1].dimensions.as_dict()[dimension])
+    alt = html.escape(f"{m.title}: the chapter's figure, naive beside improved, for "
+                      f"{spec.label} from {first} to {last}{unit}, one frame per value",
+                      quote=True)
+    markup = re.sub(r"<img id=\"(_anim_img[0-9a-f]+)\"", rf'<img id="\1" alt="{alt}"', markup)
     return HTML(markup)

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 from IPython.display import HTML, Image, display
 
 from kscale_lab.dimensions import DimensionSpec
-from kscale_lab.model import Comparison, Model, format_value
+from kscale_lab.model import Comparison, Model
 
 __all__ = ["Explorer", "explore", "slider_for"]
 
@@ -28,12 +28,12 @@ def slider_for(spec: DimensionSpec, value: float) -> W.ValueWidget:
     """The slider a dimension's metadata asks for, set to ``value``."""
     desc = spec.label + (f" ({spec.unit})" if spec.unit else "")
     common = dict(description=desc, continuous_update=False, tooltip=spec.help,
-                  style={"description_width": "14em"}, layout=W.Layout(width="34em"))
+                  style={"description_width": "18em"}, layout=W.Layout(width="40em"))
     if spec.log:
         lo, hi = math.log10(max(spec.lo, 1e-12)), math.log10(spec.hi)
         s = W.FloatLogSlider(value=max(value, spec.lo), base=10, min=lo, max=hi,
                              step=(hi - lo) / 200,
-                             readout_format=",.0f" if spec.integer else ".3~g", **common)
+                             readout_format=",.0f" if spec.integer else ".3g", **common)
     elif spec.integer:
         s = W.IntSlider(value=int(value), min=int(spec.lo), max=int(spec.hi),
                         step=int(spec.step or 1), **common)
@@ -54,12 +54,11 @@ def metrics_html(c: Comparison) -> str:
     """The comparison as a small HTML table, naive and improved in their colours."""
     from kscale_lab import style
 
-    a, b = c.naive.metrics(), c.improved.metrics()
-    units = {f.name: f.metadata["kscale_metric"]["unit"] for f in c.naive.metric_fields()}
+    a, b = c.naive.formatted(), c.improved.formatted()
     rows = "".join(
-        f"<tr><td>{k}</td><td style='text-align:right'>{format_value(a[k], units.get(k, ''))}"
-        f"</td><td style='text-align:right'>{format_value(b[k], units.get(k, ''))}</td>"
-        f"<td>{units.get(k, '')}</td></tr>" for k in a)
+        f"<tr><td>{k}</td><td style='text-align:right'>{value}</td>"
+        f"<td style='text-align:right'>{b[k][0]}</td><td>{unit}</td></tr>"
+        for k, (value, unit) in a.items())
     return ("<table class='kscale-metrics'><thead><tr><th>metric</th>"
             f"<th style='color:{style.NAIVE}'>{c.model.naive_label}</th>"
             f"<th style='color:{style.IMPROVED}'>{c.model.improved_label}</th><th>unit</th>"

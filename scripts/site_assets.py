@@ -47,7 +47,13 @@ REQUIRE_CONFIG = """\
   var script = document.currentScript;
   var base = script && script.src ? script.src.replace(/[^/]*$/, "") : "_static/";
   require.config({
-    paths: {"@jupyter-widgets/html-manager/dist": base + "html-manager"}
+    paths: {
+      "@jupyter-widgets/html-manager/dist": base + "html-manager",
+      // Any other @jupyter-widgets module (e.g. the anonymous define of embed-amd.js on a
+      // cold load) also resolves here, so webpack's public path, and the icon fonts it
+      // loads, point at _static/html-manager rather than at the page's own folder.
+      "@jupyter-widgets": base + "html-manager"
+    }
   });
 
   // The html-manager typesets widget labels with the MathJax 2 API
@@ -95,6 +101,7 @@ FAVICON = """\
 # the metrics tables of the explorers get some air.
 COURSE_CSS = """\
 div.cell_output pre { white-space: pre-wrap; word-break: break-word; }
+code.literal { overflow-wrap: anywhere; }  /* long paths must not widen a phone's page */
 table.kscale-metrics td, table.kscale-metrics th { padding: 0.15em 0.8em; }
 """
 

@@ -14,6 +14,7 @@ def test_player_has_one_frame_per_value_and_a_slider():
     html = sweep_player("heartbeats", "nodes", [100, 1000, 5000]).data
     assert len(re.findall(r"data:image/png;base64", html)) == 3
     assert 'type="range"' in html
+    assert 'alt="Node heartbeats: the chapter' in html and "from 100 to 5,000 nodes" in html
     assert "http" not in html.replace("http://www.w3.org", "")   # nothing from other hosts
 
 

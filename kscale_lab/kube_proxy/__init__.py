@@ -1,0 +1,60 @@
+"""Chapter 4 — kube-proxy: iptables' linear rule chains vs IPVS hash tables.
+
+The talk: *"Iptables maintains a linear list of rules, so packet routing can be slow and
+updating the rules can be slow. Networking performance affected with number/size of
+services"*; the fix, *"IPVS as an alternative to iptables for kube-proxy: IPVS uses hash
+tables, much more efficient than linear list"* (GA in 1.11).
+
+* :mod:`~kscale_lab.kube_proxy.cluster` — services, endpoints and packets (seeded);
+* :mod:`~kscale_lab.kube_proxy.iptables` — the ``nat`` table kube-proxy builds, rendered as
+  ``iptables-save`` text, that routes packets by walking its chains and counts the rules;
+* :mod:`~kscale_lab.kube_proxy.ipvs` — virtual and real servers in the kernel's 256-bucket
+  hash table, ``rr`` and ``lc`` schedulers, incremental updates, ``ipvsadm -Ln`` text;
+* :mod:`~kscale_lab.kube_proxy.model` — the same counts in closed form, the cost constants,
+  and :class:`KubeProxyModel` (``kscale run kube-proxy``);
+* :mod:`~kscale_lab.kube_proxy.sync` — SimPy: a rolling update's endpoint changes arriving
+  while the proxier syncs.
+"""
+
+from kscale_lab.kube_proxy.cluster import (
+    SEED,
+    Endpoint,
+    Packet,
+    Service,
+    ip_int,
+    ip_str,
+    make_services,
+    random_packets,
+    unknown_packet,
+)
+from kscale_lab.kube_proxy.iptables import FIXED_RULES, IptablesProxier, Route
+from kscale_lab.kube_proxy.ipvs import SVC_TAB_SIZE, IpvsProxier
+from kscale_lab.kube_proxy.model import (
+    IPTABLES_PER_RULE_S,
+    IPTABLES_SYNC_BASE_S,
+    IPVS_OP_BYTES,
+    IPVS_PER_OP_S,
+    KubeProxyDimensions,
+    KubeProxyModel,
+    KubeProxyOutcome,
+    batched_lag_s,
+    growth_exponent,
+    iptables_payload_bytes,
+    iptables_rules,
+    iptables_rules_per_packet,
+    iptables_sync_s,
+    ipvs_entries,
+    ipvs_entries_per_packet,
+    queued_lag_s,
+)
+from kscale_lab.kube_proxy.sync import Change, SyncRun, plot_rollout, simulate
+
+__all__ = [
+    "FIXED_RULES", "IPTABLES_PER_RULE_S", "IPTABLES_SYNC_BASE_S", "IPVS_OP_BYTES",
+    "IPVS_PER_OP_S", "SEED", "SVC_TAB_SIZE", "Change", "Endpoint", "IptablesProxier",
+    "IpvsProxier", "KubeProxyDimensions", "KubeProxyModel", "KubeProxyOutcome", "Packet",
+    "Route", "Service", "SyncRun", "batched_lag_s", "growth_exponent", "ip_int", "ip_str",
+    "iptables_payload_bytes", "iptables_rules", "iptables_rules_per_packet", "iptables_sync_s",
+    "ipvs_entries", "ipvs_entries_per_packet", "make_services", "plot_rollout",
+    "queued_lag_s", "random_packets", "simulate", "unknown_packet",
+]

@@ -1,0 +1,90 @@
+"""Chapter 5 exercises: worked solutions pass, wrong answers do not, blanks say "Not yet"."""
+
+import pytest
+
+from kscale_lab.exercises import scheduling as ex
+from kscale_lab.scheduler import (
+    SchedulerModel,
+    make_cluster,
+    make_pods,
+    num_feasible_nodes_to_find,
+    run,
+)
+
+MODEL = SchedulerModel(measure_python=False)
+QUESTIONS = [ex.q1, ex.q2, ex.q3, ex.q4, ex.q5, ex.q6]
+
+
+def solution_1():
+    pct = 50 - 3000 // 125
+    return max(3000 * max(pct, 5) // 100, 100)
+
+
+def solution_2():
+    r = run("naive", make_cluster(300, 10), make_pods(20), seed=1)
+    return r.counts.node_infos_copied
+
+
+def solution_3():
+    return MODEL.naive(ex.Q3_CLUSTER).pods_per_s * 60
+
+
+def solution_4():
+    return MODEL.naive(ex.Q4_CLUSTER).pods_per_s
+
+
+def solution_5():
+    p99 = MODEL.improved(ex.Q5_CLUSTER).p99_scheduling_latency_s
+    return "never" if p99 is None else p99
+
+
+def solution_6():
+    return "yes" if MODEL.naive(ex.Q5_CLUSTER).meets_pod_startup_slo else "no"
+
+
+SOLUTIONS = [solution_1, solution_2, solution_3, solution_4, solution_5, solution_6]
+IDS = [f"q{i}" for i in range(1, 7)]
+
+
+@pytest.mark.parametrize("q, solve", list(zip(QUESTIONS, SOLUTIONS, strict=True)), ids=IDS)
+def test_worked_solution_is_right(q, solve, capsys):
+    assert q(solve()) is True
+    assert capsys.readouterr().out.startswith("Right — ")
+
+
+@pytest.mark.parametrize("q, wrong", [
+    (ex.q1, 3000), (ex.q1, 1500), (ex.q1, 100),
+    (ex.q2, 300), (ex.q2, 319),
+    (ex.q3, 36 * 60), (ex.q3, "fast"),
+    (ex.q4, 90), (ex.q4, 540),
+    (ex.q5, "never"), (ex.q5, 5.0),
+    (ex.q6, "yes"), (ex.q6, "maybe"),
+])
+def test_wrong_answer_is_not_yet(q, wrong, capsys):
+    assert q(wrong) is False
+    assert capsys.readouterr().out.startswith("Not yet — ")
+
+
+@pytest.mark.parametrize("q", QUESTIONS, ids=IDS)
+@pytest.mark.parametrize("blank", [..., None])
+def test_unanswered_is_not_yet_without_raising(q, blank, capsys):
+    assert q(blank) is False
+    assert capsys.readouterr().out.startswith("Not yet — ")
+
+
+def test_expected_answers_follow_the_mechanism():
+    assert ex.q1_expected() == num_feasible_nodes_to_find(3000, 0) == 780
+    assert ex.q2_expected() == 300 * 20
+    assert ex.q3_expected() < MODEL.naive(ex.Q4_CLUSTER).pods_per_s * 60 / 10
+    assert ex.q4_expected() == pytest.approx(36, rel=0.01)
+    assert 0 < ex.q5_expected() < 5
+    assert ex.q6_expected() == "no"
+
+
+@pytest.mark.parametrize("q, expected", [(ex.q1, ex.q1_expected), (ex.q2, ex.q2_expected),
+                                         (ex.q4, ex.q4_expected)], ids=["q1", "q2", "q4"])
+def test_hints_do_not_reveal_the_answer(q, expected, capsys):
+    q(...)
+    hint = capsys.readouterr().out
+    value = expected()
+    assert f"{value:.0f}" not in hint and f"{value:,.0f}" not in hint
