@@ -2,6 +2,8 @@
 #   make book   build the website (offline, warnings as errors) and serve it on 127.0.0.1
 #   make test   run the test suite (package, notebooks, exercises, the built site)
 # Everything is overridable, e.g. `make book PORT=8001` or `make setup PY=python3.12`.
+# Publishing (README, "Publishing the site"): `make book SERVE=0 REPO_URL=https://github.com/ORG/REPO`
+# adds Binder, JupyterHub (HUB_URL) and Colab buttons; with REPO_URL empty there are none.
 
 PY      ?= python3
 VENV    ?= .venv
@@ -11,6 +13,14 @@ PORT    ?= 8000
 PYTEST_ARGS ?=
 LAB_ARGS    ?=
 JB_ARGS     ?= -W -n --keep-going
+# SERVE=0: `make book` builds without serving (the GitHub workflow).
+SERVE       ?= 1
+# Launch buttons, read by scripts/site_fixes.py. REPO_URL empty: no launch buttons.
+REPO_URL    ?=
+BRANCH      ?= main
+HUB_URL     ?=
+BINDER_URL  ?= https://mybinder.org
+COLAB_URL   ?= https://colab.research.google.com
 
 BUILD := _build
 VPY  := $(VENV)/bin/python
@@ -26,6 +36,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 help:
 	@echo "make book   build the book into $(BUILD)/html and serve it on http://$(HOST):$(PORT)/"
+	@echo "            (SERVE=0: build only; REPO_URL=https://github.com/ORG/REPO: launch buttons)"
 	@echo "make test   run pytest (unit tests, notebooks, exercises, site checks)"
 	@echo "make build  build the book only"
 	@echo "make lab    open the lab notebooks in JupyterLab"
@@ -51,14 +62,18 @@ $(ASSETS_STAMP): $(NODE_STAMP) scripts/site_assets.py
 
 build: setup
 	rm -rf $(BUILD)/.jupyter_cache
-	$(JB) build . $(JB_ARGS)
+	KSCALE_REPO_URL='$(REPO_URL)' KSCALE_BRANCH='$(BRANCH)' KSCALE_HUB_URL='$(HUB_URL)' \
+	  KSCALE_BINDER_URL='$(BINDER_URL)' KSCALE_COLAB_URL='$(COLAB_URL)' \
+	  $(JB) build . $(JB_ARGS)
 	@echo
 	@echo "The site is in $(BUILD)/html/index.html"
 
 book: build
+ifneq ($(SERVE),0)
 	@echo
 	@echo "Serving the book at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(VPY) -m http.server $(PORT) --bind $(HOST) --directory $(BUILD)/html
+endif
 
 test: setup
 	$(VPY) -m pytest $(PYTEST_ARGS)

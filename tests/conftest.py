@@ -1,7 +1,9 @@
 """Shared pytest fixtures.
 
 ``built_site`` builds the Jupyter Book once per test session, into a temporary folder (never
-into the working tree's ``_build/``), with warnings as errors and a fresh execution cache.
+into the working tree's ``_build/``), with warnings as errors and a fresh execution cache,
+and with launch buttons for a test repository (``TEST_LAUNCH``, as ``make book REPO_URL=...
+HUB_URL=...`` would), so the one build serves the site tests and the launch tests.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The launch settings of the session's build (environment read by scripts/site_fixes.py).
+TEST_LAUNCH = {
+    "KSCALE_REPO_URL": "https://github.com/kscale-lab-test/kscale_lab",
+    "KSCALE_BRANCH": "main",
+    "KSCALE_HUB_URL": "https://hub.example.edu",
+    "KSCALE_BINDER_URL": "https://mybinder.org",
+    "KSCALE_COLAB_URL": "https://colab.research.google.com",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,13 +59,15 @@ def _jupyter_book() -> str:
 
 @pytest.fixture(scope="session")
 def book_build(tmp_path_factory: pytest.TempPathFactory) -> BookBuild:
-    """Build the book once: ``jupyter-book build <root> --path-output <tmp> -W -n --keep-going``."""
+    """Build the book once: ``jupyter-book build <root> --path-output <tmp> -W -n --keep-going``,
+    with the launch buttons of ``TEST_LAUNCH``."""
     if not (ROOT / "site_assets" / "require-config.js").exists():
         # Fails with "run npm ci" when node_modules is missing.
         subprocess.run([sys.executable, str(ROOT / "scripts" / "site_assets.py")], check=True)
     out = tmp_path_factory.mktemp("book")  # fresh folder, so an empty .jupyter_cache
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.update(TEST_LAUNCH)
     proc = subprocess.run(
         [
             _jupyter_book(),

@@ -274,7 +274,10 @@ def test_more_backends_cost_iptables_rules_and_syncs_but_not_ipvs_lookups():
     (dict(services=2.5), "services must be a whole number from 1 to 20,000 services; got 2.5"),
     (dict(backends_per_service=501), "backends_per_service must be a whole number from 1 to "
                                      "500 endpoints; got 501"),
-    (dict(endpoint_changes_per_s="fast"), "endpoint_changes_per_s must be a whole number"),
+    (dict(endpoint_changes_per_s="fast"), "endpoint_changes_per_s must be a number from 0.1 "
+                                          "to 1,000 changes/s; got 'fast' (str)"),
+    (dict(endpoint_changes_per_s=0), "endpoint_changes_per_s must be a number from 0.1 to "
+                                     "1,000 changes/s; got 0"),
 ])
 def test_bad_dimensions_name_the_field_the_range_and_the_value(changes, needle):
     with pytest.raises(ValueError, match=re.escape(needle)):

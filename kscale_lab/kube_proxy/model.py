@@ -81,10 +81,8 @@ class KubeProxyDimensions(Dimensions):
     backends_per_service: int = dimension(
         10, lo=1, hi=500, unit="endpoints", log=True, label="backends/service",
         help="Ready endpoints per service port (the envelope's threshold is 250)")
-    # A whole number: widgets.slider_for cannot build a *float* log slider (its readout
-    # format '.3~g' is refused by ipywidgets), and 1 … 1,000 changes/s covers the story.
-    endpoint_changes_per_s: int = dimension(
-        5, lo=1, hi=1000, unit="changes/s", log=True, label="endpoint churn",
+    endpoint_changes_per_s: float = dimension(
+        5.0, lo=0.1, hi=1000.0, unit="changes/s", log=True, label="endpoint churn",
         help="Endpoint changes per second across the cluster (pods starting, stopping, "
              "becoming ready): each one must reach every node's proxier")
 

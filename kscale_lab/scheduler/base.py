@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,7 +111,7 @@ def score(pod: Pod, info: NodeInfo) -> int:
     return least + balanced
 
 
-class BaseScheduler:
+class BaseScheduler(ABC):
     """A scheduler over a :class:`Cache`: ``schedule(pods)`` binds each pod or reports it
     unschedulable, counting its work. Subclasses implement :meth:`schedule_one`."""
 
@@ -147,8 +148,9 @@ class BaseScheduler:
         self.decisions.extend(out)
         return out
 
-    def schedule_one(self, pod: Pod) -> Decision:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def schedule_one(self, pod: Pod) -> Decision:
+        """One scheduling cycle for ``pod``: the version's filter, then :meth:`select_host`."""
 
     def select_host(self, pod: Pod, feasible: list[NodeInfo],
                     traces: dict[int, NodeTrace] | None = None) -> Decision:

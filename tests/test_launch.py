@@ -1,0 +1,344 @@
+"""Launching and downloading: launch buttons, the published notebooks, the Pages workflow.
+
+The session's book build (``conftest.book_build``) has launch buttons for the test repository
+``TEST_LAUNCH`` (as ``make book REPO_URL=... HUB_URL=...``). Nothing here talks to Binder,
+a JupyterHub, Colab or GitHub: the links' shape is checked, and the files they open exist.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import nbformat
+import pytest
+import yaml
+from conftest import TEST_LAUNCH
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import site_fixes  # noqa: E402
+
+REPO_URL = TEST_LAUNCH["KSCALE_REPO_URL"]
+ORG, REPO = REPO_URL.split("/")[-2:]
+BRANCH = TEST_LAUNCH["KSCALE_BRANCH"]
+HUB = TEST_LAUNCH["KSCALE_HUB_URL"]
+BINDER = TEST_LAUNCH["KSCALE_BINDER_URL"]
+COLAB = TEST_LAUNCH["KSCALE_COLAB_URL"]
+WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
+
+
+def toc_sources() -> list[Path]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries: list[dict] | None) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    sources = []
+    for name in files:
+        stem = re.sub(r"\.(md|ipynb)$", "", name)
+        sources += [p for p in (ROOT / f"{stem}.ipynb", ROOT / f"{stem}.md") if p.is_file()]
+    return sources
+
+
+def is_executable(source: Path) -> bool:
+    """A notebook, or a MyST Markdown page with a kernel (a notebook in Markdown)."""
+    if source.suffix == ".ipynb":
+        return True
+    front = re.match(r"---\n(.*?)\n---\n", source.read_text(encoding="utf-8"), re.DOTALL)
+    return bool(front) and "kernelspec" in (yaml.safe_load(front.group(1)) or {})
+
+
+EXECUTABLE = {
+    source.relative_to(ROOT).with_suffix("").as_posix(): source
+    for source in toc_sources()
+    if is_executable(source)
+}
+MYST_PAGES = [page for page, source in EXECUTABLE.items() if source.suffix == ".md"]
+
+
+def lab_path(page: str) -> str:
+    """What Binder/JupyterHub open: the page's notebook, or for a MyST chapter its lab (JupyterLab
+    opens .md as text without jupytext), or the labs' folder when it has none."""
+    source = EXECUTABLE[page]
+    if source.suffix == ".ipynb":
+        return f"{page}.ipynb"
+    lab = f"notebooks/{source.stem}.ipynb"
+    return lab if (ROOT / lab).is_file() else "notebooks"
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []  # (href, class)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "a" and values.get("href"):
+            self.links.append((values["href"], values.get("class", "")))
+
+
+def page_links(built_site: Path, page: str) -> list[tuple[str, str]]:
+    parser = Links()
+    parser.feed((built_site / f"{page}.html").read_text(encoding="utf-8"))
+    return parser.links
+
+
+def only(links: list[str], what: str) -> str:
+    assert len(set(links)) == 1, f"expected one {what} link, found {links}"
+    return links[0]
+
+
+def test_there_are_executable_pages_of_both_kinds() -> None:
+    assert MYST_PAGES, "no MyST notebook chapters found in _toc.yml"
+    assert len(MYST_PAGES) < len(EXECUTABLE), "no .ipynb pages found in _toc.yml"
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("page", sorted(EXECUTABLE))
+def test_page_has_launch_links(built_site: Path, page: str) -> None:
+    hrefs = [href for href, _class in page_links(built_site, page)]
+    binder = only([h for h in hrefs if h.startswith(BINDER)], "Binder")
+    assert binder == f"{BINDER}/v2/gh/{ORG}/{REPO}/{BRANCH}?urlpath=lab/tree/{lab_path(page)}"
+    assert (ROOT / lab_path(page)).exists(), f"Binder would open a missing {lab_path(page)}"
+
+    hub = urlsplit(only([h for h in hrefs if h.startswith(HUB)], "JupyterHub"))
+    assert hub.path == "/hub/user-redirect/git-pull", hub
+    assert parse_qs(hub.query) == {
+        "repo": [REPO_URL],
+        "branch": [BRANCH],
+        "urlpath": [f"lab/tree/{REPO}/{lab_path(page)}"],
+    }
+
+    colab = only([h for h in hrefs if h.startswith(COLAB)], "Colab")
+    assert colab == f"{COLAB}/github/{ORG}/{REPO}/blob/gh-pages/_sources/{page}.ipynb"
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("page", sorted(EXECUTABLE))
+def test_page_offers_its_notebook_for_download(built_site: Path, page: str) -> None:
+    downloads = [
+        href
+        for href, classes in page_links(built_site, page)
+        if "btn-download-" in classes and href.endswith(".ipynb")
+    ]
+    assert downloads, f"{page}: the download button offers no .ipynb"
+    base = f"http://site/{page}.html"
+    targets = {urlsplit(urljoin(base, href)).path.lstrip("/") for href in downloads}
+    assert targets == {f"_sources/{page}.ipynb"}, targets
+    assert (built_site / f"_sources/{page}.ipynb").is_file()
+
+
+@pytest.mark.book
+def test_preface_has_no_launch_links(built_site: Path) -> None:
+    hrefs = [href for href, _class in page_links(built_site, "book/preface")]
+    assert not [h for h in hrefs if h.startswith((BINDER, HUB, COLAB))]
+
+
+def code_sources(notebook: nbformat.NotebookNode) -> list[str]:
+    return [cell.source.strip() for cell in notebook.cells if cell.cell_type == "code"]
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("page", sorted(EXECUTABLE))
+def test_published_notebook_starts_with_the_install_cell(built_site: Path, page: str) -> None:
+    notebook = nbformat.read(built_site / f"_sources/{page}.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    first, rest = notebook.cells[0], notebook.cells[1:]
+    assert first.cell_type == "code"
+    assert site_fixes.INSTALL_TAG in first.metadata.get("tags", []), first
+    assert 'importlib.util.find_spec("kscale_lab") is None' in first.source
+    assert f'%pip install --quiet "kscale_lab @ git+{REPO_URL}@{BRANCH}"' in first.source
+    assert not [c for c in rest if site_fixes.INSTALL_TAG in c.metadata.get("tags", [])]
+
+    source = EXECUTABLE[page]
+    if source.suffix == ".md":
+        from myst_nb.core.read import read_myst_markdown_notebook
+
+        chapter = read_myst_markdown_notebook(source.read_text(encoding="utf-8"))
+        assert code_sources(chapter), f"{page}: no code cells in the chapter"
+        assert code_sources(notebook)[1:] == code_sources(chapter)
+        executed = [c for c in rest if c.cell_type == "code"]
+        assert any(c.outputs for c in executed), f"{page}: the published notebook is not executed"
+    else:
+        original = nbformat.read(source, as_version=4)
+        assert code_sources(notebook)[1:] == code_sources(original)
+
+
+def test_install_cell_pip_command() -> None:
+    """The ``%pip`` line inside the ``if`` is IPython syntax: check what it becomes."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    launch = site_fixes.Launch(repo_url=REPO_URL, branch="v1")
+    python = TransformerManager().transform_cell(site_fixes.install_cell_source(launch))
+    compile(python, "<install cell>", "exec")
+    assert (
+        "    get_ipython().run_line_magic('pip', "
+        f"'install --quiet \"kscale_lab @ git+{REPO_URL}@v1\"')"
+    ) in python
+
+
+def test_install_cell_is_a_no_op_where_kscale_lab_is_installed() -> None:
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook()
+    site_fixes.add_install_cell(notebook, site_fixes.Launch(repo_url=REPO_URL))
+    check = nbformat.v4.new_code_cell("import kscale_lab\nprint('kscale_lab', 'ready')")
+    notebook.cells.append(check)
+    NotebookClient(notebook, timeout=120, kernel_name="python3", resources={}).execute()
+    install, after = notebook.cells
+    assert install.outputs == [], install.outputs  # no pip run, no message
+    assert [o.get("text") for o in after.outputs] == ["kscale_lab ready\n"]
+
+
+def test_add_install_cell_is_idempotent_and_reversible() -> None:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    on = site_fixes.Launch(repo_url=REPO_URL)
+    assert site_fixes.add_install_cell(notebook, on)
+    assert not site_fixes.add_install_cell(notebook, on)
+    assert len(notebook.cells) == 2
+    nbformat.validate(notebook)
+    assert site_fixes.add_install_cell(notebook, site_fixes.Launch())
+    assert [c.source for c in notebook.cells] == ["1 + 1"]
+
+
+def test_launch_settings_from_the_environment() -> None:
+    assert not site_fixes.Launch.from_env({}).enabled
+    launch = site_fixes.Launch.from_env(
+        {"KSCALE_REPO_URL": "https://github.com/o/r.git/", "KSCALE_BINDER_URL": ""}
+    )
+    assert (launch.repo_url, launch.branch) == ("https://github.com/o/r", "main")
+    assert launch.binder_url == ""  # BINDER_URL= (empty) leaves the Binder button out
+    assert launch.colab_url == "https://colab.research.google.com"
+
+
+def make_dry_run(*args: str) -> str:
+    return subprocess.run(
+        ["make", "-n", "book", *args], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_make_book_passes_the_launch_settings() -> None:
+    plan = make_dry_run("SERVE=0", f"REPO_URL={REPO_URL}", "BRANCH=dev", f"HUB_URL={HUB}")
+    assert f"KSCALE_REPO_URL='{REPO_URL}'" in plan
+    assert "KSCALE_BRANCH='dev'" in plan and f"KSCALE_HUB_URL='{HUB}'" in plan
+    assert "jupyter-book build ." in plan
+    assert "http.server" not in plan  # SERVE=0 builds only
+    default = make_dry_run()
+    assert "KSCALE_REPO_URL='' " in default and "KSCALE_HUB_URL='' " in default
+    assert "http.server" in default
+
+
+TINY_PAGE = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A tiny chapter
+
+```{code-cell} ipython3
+print(6 * 7)
+```
+"""
+
+
+@pytest.mark.book
+def test_without_repo_url_there_are_no_launch_links(tmp_path: Path) -> None:
+    """``make book SERVE=0`` with REPO_URL empty: download buttons (with the .ipynb), no launch
+    buttons, no install cell. Built as a one-page book with the course's _config.yml and
+    extension, with the environment the Makefile gives it (see the dry run above)."""
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "_config.yml").write_text((ROOT / "_config.yml").read_text())
+    (book / "_toc.yml").write_text("format: jb-book\nroot: tiny\n")
+    (book / "tiny.md").write_text(TINY_PAGE)
+    for shared in ("scripts", "site_assets"):
+        (book / shared).symlink_to(ROOT / shared)
+    plan = make_dry_run("SERVE=0")
+    env_line = next(line for line in plan.splitlines() if "KSCALE_REPO_URL=" in line)
+    env = dict(re.findall(r"(KSCALE_\w+)='([^']*)'", plan))
+    assert env["KSCALE_REPO_URL"] == "", env_line
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    proc = subprocess.run(
+        [str(jupyter_book), "build", str(book), "-W", "-n", "--keep-going"],
+        cwd=book,
+        env={**_clean_env(), **env},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    html = book / "_build" / "html"
+    text = (html / "tiny.html").read_text(encoding="utf-8")
+    assert "launch-buttons" not in text
+    assert not re.search(r"mybinder|colab|git-pull", text)
+    assert 'href="_sources/tiny.ipynb"' in text  # the download button still offers it
+    notebook = nbformat.read(html / "_sources" / "tiny.ipynb", as_version=4)
+    assert code_sources(notebook) == ["print(6 * 7)"]
+
+
+def _clean_env() -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KSCALE_")}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+# --- the GitHub Pages workflow ---------------------------------------------------------------
+
+
+def test_pages_workflow() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
+    assert triggers["push"]["branches"] == ["main"]
+    assert "workflow_dispatch" in triggers
+    assert workflow["permissions"] == {"contents": "write"}
+    (job,) = workflow["jobs"].values()
+    steps = job["steps"]
+    actions = {step["uses"].split("@")[0] for step in steps if "uses" in step}
+    assert actions == {"actions/checkout", "actions/setup-python", "actions/setup-node"}
+    setup = {step["uses"].split("@")[0]: step.get("with", {}) for step in steps if "uses" in step}
+    assert str(setup["actions/setup-python"]["python-version"]) == "3.11"
+    assert str(setup["actions/setup-node"]["node-version"]) == "20"
+
+    runs = [step for step in steps if "run" in step]
+    build = next(step for step in runs if "make book" in step["run"])
+    assert re.search(r"\bmake book SERVE=0\b", build["run"])
+    for var in ("REPO_URL", "BRANCH", "HUB_URL"):
+        assert f'{var}="${var}"' in build["run"]
+    assert build["env"]["REPO_URL"] == "${{ github.server_url }}/${{ github.repository }}"
+    assert build["env"]["BRANCH"] == "${{ github.ref_name }}"
+    assert build["env"]["HUB_URL"] == "${{ vars.JUPYTERHUB_URL }}"
+
+    publish = runs[runs.index(build) + 1]
+    script = publish["run"]
+    assert "_build/html/.nojekyll" in script and "cd _build/html" in script
+    assert re.search(r"git push --force\b.*\bgh-pages\b", script.replace("\\\n", " "))
+    assert publish["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+
+
+def test_readme_documents_publishing() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Publishing the site", 1)[1].split("\n## ", 1)[0]
+    for needle in ("REPO_URL", "BRANCH", "HUB_URL", "BINDER_URL", "COLAB_URL", "SERVE=0",
+                   "gh-pages", ".github/workflows/pages.yml", "JUPYTERHUB_URL"):
+        assert needle in section, f"README's 'Publishing the site' does not mention {needle}"
