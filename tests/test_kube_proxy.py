@@ -338,3 +338,21 @@ def test_figures_draw_both_versions():
     plot_rollout([simulate(d, "naive"), simulate(d, "improved")], fig)
     assert len(fig.axes) == 2
     plt.close(fig)
+
+
+def test_cli_json_has_the_contract_keys(capsys):
+    import json
+
+    from kscale_lab.cli import main
+
+    assert main(["run", "kube-proxy", "--services", "2000", "--backends-per-service", "5",
+                 "--endpoint-changes-per-s", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["chapter"] == "kube-proxy"
+    assert data["dimensions"] == {"services": 2000, "backends_per_service": 5,
+                                  "endpoint_changes_per_s": 2.0}
+    for version in ("naive", "improved"):
+        for key in ("rules_total", "rules_per_packet", "update_latency_s", "rolling_update_s",
+                    "sync_payload_bytes"):
+            assert data[version][key] > 0
+    assert data["naive"]["rules_total"] == 32_008
