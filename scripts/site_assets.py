@@ -101,7 +101,10 @@ FAVICON = """\
 # the metrics tables of the explorers get some air.
 COURSE_CSS = """\
 div.cell_output pre { white-space: pre-wrap; word-break: break-word; }
-code.literal { overflow-wrap: anywhere; }  /* long paths must not widen a phone's page */
+/* long inline paths (keps/sig-node/589-...) must not widen a phone's page */
+code.literal, code.literal span.pre {
+  overflow-wrap: anywhere; white-space: normal; word-break: break-word;
+}
 table.kscale-metrics td, table.kscale-metrics th { padding: 0.15em 0.8em; }
 """
 

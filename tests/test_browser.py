@@ -289,6 +289,49 @@ def test_lab_page_shows_a_slider(chromium_browser, site_url: str) -> None:
         context.close()
 
 
+CHAPTER_PAGES = [p for p in toc_pages() if re.match(r"book/\d\d-", p)]
+
+
+@pytest.mark.parametrize("page", CHAPTER_PAGES)
+def test_chapter_sweep_player_moves_without_a_kernel(chromium_browser, site_url, page) -> None:
+    """Every chapter has a sweep player; moving its slider shows another precomputed frame."""
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        context.set_default_timeout(TIMEOUT_MS)
+        context.route(lambda url: not is_local(url, site_url), lambda route: route.abort())
+        tab = context.new_page()
+        tab.goto(urljoin(site_url, f"{page}.html"), wait_until="load")
+        frame = tab.locator("img[id^='_anim_img']").first
+        assert frame.count() == 1, f"{page}: no sweep player on the page"
+        slider = tab.locator("input[type=range][id^='_anim_slider']").first
+        slider.scroll_into_view_if_needed()
+        before = frame.get_attribute("src")
+        slider.focus()
+        tab.keyboard.press("End")
+        tab.wait_for_function(
+            "([el, src]) => el.getAttribute('src') !== src", arg=[frame.element_handle(), before]
+        )
+        assert frame.evaluate("el => el.naturalWidth") > 0
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("page", CHAPTER_PAGES)
+def test_chapter_fits_a_phone(chromium_browser, site_url: str, page: str) -> None:
+    """At 390 px nothing in a chapter (long inline paths, tables) widens the page."""
+    context = chromium_browser.new_context(viewport={"width": 390, "height": 844},
+                                           is_mobile=True, has_touch=True)
+    try:
+        context.set_default_timeout(TIMEOUT_MS)
+        context.route(lambda url: not is_local(url, site_url), lambda route: route.abort())
+        tab = context.new_page()
+        tab.goto(urljoin(site_url, f"{page}.html"), wait_until="load")
+        width = tab.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{page} scrolls sideways on a phone: {width} px wide"
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize(
     "name, viewport",
     [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})],
@@ -307,6 +350,8 @@ def test_screenshot_heartbeat_chapter(chromium_browser, site_url: str, name, vie
         path = ARTIFACTS / f"02-heartbeats-{name}.png"
         tab.screenshot(path=str(path))
         assert path.stat().st_size > 10_000, f"{path} is suspiciously small"
+        width = tab.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], f"the page scrolls sideways: {width} px wide"
     finally:
         context.close()
 
