@@ -94,13 +94,6 @@ def test_wrong_answer_is_not_yet(q, wrong, capsys):
 
 
 @pytest.mark.parametrize("q", QUESTIONS, ids=IDS)
-@pytest.mark.parametrize("blank", [..., None])
-def test_unanswered_is_not_yet_without_raising(q, blank, capsys):
-    assert q(blank) is False
-    assert capsys.readouterr().out.startswith("Not yet — ")
-
-
-@pytest.mark.parametrize("q", QUESTIONS, ids=IDS)
 def test_hints_do_not_reveal_the_answer(q, capsys):
     q(...)
     hint = capsys.readouterr().out

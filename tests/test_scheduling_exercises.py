@@ -65,13 +65,6 @@ def test_wrong_answer_is_not_yet(q, wrong, capsys):
     assert capsys.readouterr().out.startswith("Not yet — ")
 
 
-@pytest.mark.parametrize("q", QUESTIONS, ids=IDS)
-@pytest.mark.parametrize("blank", [..., None])
-def test_unanswered_is_not_yet_without_raising(q, blank, capsys):
-    assert q(blank) is False
-    assert capsys.readouterr().out.startswith("Not yet — ")
-
-
 def test_expected_answers_follow_the_mechanism():
     assert ex.q1_expected() == num_feasible_nodes_to_find(3000, 0) == 780
     assert ex.q2_expected() == 300 * 20
