@@ -12,50 +12,19 @@ What is timed (medians over repeats, wall clock, this machine):
 * the full-scale heartbeat model: 5,000 nodes, one hour of simulated time, both versions;
 * the SimPy heartbeat model at toy scale, for comparison.
 
-Speed is measured here and never asserted in tests, where shared machines make timings flaky.
+Chapters 4 and 5 have their own scripts for their real data structures
+(``bench_kube_proxy.py``, ``bench_scheduler.py``). Speed is measured here and never asserted
+in tests, where shared machines make timings flaky.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
-import os
-import platform
-import statistics
 import sys
-import time
-from pathlib import Path
 
-import matplotlib
+from benchlib import arguments, finish, machine, median_ms, model_median_ms, widget_median_ms
 
-matplotlib.use("Agg")
-
-from kscale_lab.chapters import CHAPTERS  # noqa: E402
-from kscale_lab.heartbeats import HeartbeatDimensions, HeartbeatsModel, simulate  # noqa: E402
-
-
-def median_ms(fn, repeats: int = 15) -> float:
-    fn()                                            # warm-up (imports, caches)
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
-
-
-def widget_updater(model, dims):
-    """What one slider move costs: :meth:`Explorer.update` (both versions, figure, PNG)."""
-    from kscale_lab.widgets import Explorer
-
-    with contextlib.redirect_stdout(io.StringIO()):    # no kernel: display() would print
-        ex = Explorer(model, dims=dims)
-
-    def update():
-        with contextlib.redirect_stdout(io.StringIO()):
-            ex.update(**dims.as_dict())
-    return update
+from kscale_lab.chapters import CHAPTERS
+from kscale_lab.heartbeats import HeartbeatDimensions, HeartbeatsModel, simulate
 
 
 def largest(model):
@@ -70,26 +39,19 @@ def largest(model):
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
-    ap.add_argument("--repeats", type=int, default=15, help="repeats per median (default 15)")
-    args = ap.parse_args()
-    lines = ["# Benchmark results\n",
-             f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-             f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. "
-             f"Medians of {args.repeats} runs, wall clock. Produced by `python benchmarks/bench.py"
-             f" --write`.\n",
+    args = arguments(__doc__, "RESULTS.md")
+    lines = ["# Benchmark results\n", machine(args.repeats, "bench.py"),
              "| chapter | dimensions | model (naive + improved) | whole widget update |",
              "|---|---|---|---|"]
     for key, model in CHAPTERS.items():
         for label, dims in (("defaults", model.dimensions()), ("largest", largest(model))):
-            m = median_ms(lambda model=model, dims=dims: model.compare(dims), args.repeats)
-            w = median_ms(widget_updater(model, dims), args.repeats)
+            m = model_median_ms(model, dims, args.repeats)
+            w = widget_median_ms(model, dims, args.repeats)
             lines.append(f"| {key} | {label} | {m:.2f} ms | {w:.1f} ms |")
     hb = HeartbeatsModel()
     d = HeartbeatDimensions(nodes=5000, horizon_s=3600)
-    full = median_ms(lambda: hb.compare(d), args.repeats)
-    day = median_ms(lambda: hb.compare(d.replace(nodes=15000, horizon_s=86400)), 5)
+    full = model_median_ms(hb, d, args.repeats)
+    day = model_median_ms(hb, d.replace(nodes=15000, horizon_s=86400), 5)
     toy = HeartbeatDimensions(nodes=50, horizon_s=3600)
     sim = median_ms(lambda: (simulate(toy, "naive"), simulate(toy, "improved")), 3)
     lines += ["",
@@ -97,11 +59,7 @@ def main() -> int:
               f"| vectorised model, 5,000 nodes, 1 h, both versions | {full:.2f} ms |",
               f"| vectorised model, 15,000 nodes, 24 h, both versions | {day:.1f} ms |",
               f"| SimPy model, 50 nodes, 1 h, both versions | {sim:.0f} ms |"]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write:
-        Path(__file__).with_name("RESULTS.md").write_text(text)
-    return 0
+    return finish(lines, "RESULTS.md", args.write)
 
 
 if __name__ == "__main__":

@@ -19,23 +19,12 @@ Speed is measured here and never asserted in tests, where shared machines make t
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
-import os
-import platform
-import statistics
 import sys
-import time
-from pathlib import Path
 
-import matplotlib
+import numpy as np
+from benchlib import arguments, finish, machine, median_ms, model_median_ms, timed, widget_median_ms
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-
-from kscale_lab.kube_proxy import (  # noqa: E402
+from kscale_lab.kube_proxy import (
     IptablesProxier,
     IpvsProxier,
     KubeProxyDimensions,
@@ -45,41 +34,11 @@ from kscale_lab.kube_proxy import (  # noqa: E402
     simulate,
 )
 
-
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t
-
-
-def median_ms(fn, repeats: int) -> float:
-    fn()                                             # warm-up
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
-
-
-def widget_update(dims):
-    from kscale_lab.widgets import Explorer
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        ex = Explorer(KubeProxyModel(), dims=dims, only=["services", "backends_per_service",
-                                                         "endpoint_changes_per_s"])
-
-    def update():
-        with contextlib.redirect_stdout(io.StringIO()):
-            ex.update(**dims.as_dict())
-    return update
+WIDGET_DIMENSIONS = ["services", "backends_per_service", "endpoint_changes_per_s"]
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--write", action="store_true", help="write RESULTS-kube-proxy.md")
-    ap.add_argument("--repeats", type=int, default=15, help="repeats per median (default 15)")
-    args = ap.parse_args()
+    args = arguments(__doc__, "RESULTS-kube-proxy.md")
 
     services, backends, packets_n = 10_000, 10, 10_000
     svcs, t_services = timed(lambda: make_services(services, backends))
@@ -98,17 +57,14 @@ def main() -> int:
     default = KubeProxyDimensions()
     top = KubeProxyDimensions(services=20_000, backends_per_service=500,
                               endpoint_changes_per_s=1000)
-    m_default = median_ms(lambda: model.compare(default), args.repeats)
-    w_default = median_ms(widget_update(default), args.repeats)
-    w_top = median_ms(widget_update(top), args.repeats)
+    m_default = model_median_ms(model, default, args.repeats)
+    w_default = widget_median_ms(model, default, args.repeats, only=WIDGET_DIMENSIONS)
+    w_top = widget_median_ms(model, top, args.repeats, only=WIDGET_DIMENSIONS)
     sim = median_ms(lambda: (simulate(default, "naive"), simulate(default, "improved")), 3)
 
     lines = [
         "# Benchmark results: chapter 4, kube-proxy\n",
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. Wall clock; "
-        f"widget figures are medians of {args.repeats} runs. Produced by "
-        "`python benchmarks/bench_kube_proxy.py --write`.\n",
+        machine(args.repeats, "bench_kube_proxy.py"),
         f"## The real tables: {services:,} services × {backends} backends\n",
         "| step | time |", "|---|---|",
         f"| generate the services and endpoints (seeded) | {t_services:.2f} s |",
@@ -134,11 +90,7 @@ def main() -> int:
         f"changes/s) | {w_top:.1f} ms |",
         f"| SimPy rollout story, 40 s, both proxiers | {sim:.0f} ms |",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write:
-        Path(__file__).with_name("RESULTS-kube-proxy.md").write_text(text)
-    return 0
+    return finish(lines, "RESULTS-kube-proxy.md", args.write)
 
 
 if __name__ == "__main__":

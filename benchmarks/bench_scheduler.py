@@ -17,60 +17,24 @@ Also printed: the calibration and the predictions beside the talk's numbers.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import io
-import os
-import platform
-import statistics
 import sys
 import time
-from pathlib import Path
 
-import matplotlib
+from benchlib import arguments, finish, machine, model_median_ms, widget_median_ms
 
-matplotlib.use("Agg")
-
-from kscale_lab.scheduler import (  # noqa: E402
+from kscale_lab.scheduler import (
     TALK,
     SchedulerDimensions,
     SchedulerModel,
-    cost,  # noqa: E402
+    cost,
     make_cluster,
     make_pods,
     run,
 )
-from kscale_lab.widgets import Explorer  # noqa: E402
-
-
-def median_ms(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
-
-
-def widget_median_ms(model, dims, repeats: int) -> float:
-    """A slider move: alternate between two values of ``nodes`` so nothing is cached."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        ex = Explorer(model, dims=dims)
-        other = max(10, dims.nodes - 1)
-        times = []
-        for i in range(repeats + 1):
-            t = time.perf_counter()
-            ex.update(nodes=dims.nodes if i % 2 else other)
-            times.append(time.perf_counter() - t)
-    return statistics.median(times[1:]) * 1000
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--write", action="store_true", help="write RESULTS-scheduler.md")
-    ap.add_argument("--repeats", type=int, default=15)
-    args = ap.parse_args()
+    args = arguments(__doc__, "RESULTS-scheduler.md")
     model = SchedulerModel()
     # the widget first, before 150,000 pods in memory make every garbage collection slower
     default = SchedulerDimensions()
@@ -78,7 +42,7 @@ def main() -> int:
                                   percentage_of_nodes_to_score=100, arrival_rate=1000)
     w_default = widget_median_ms(model, default, args.repeats)
     w_largest = widget_median_ms(model, largest, args.repeats)
-    m_default = median_ms(lambda: model.compare(default), args.repeats)
+    m_default = model_median_ms(model, default, args.repeats)
 
     t = time.perf_counter()
     cache = make_cluster(5000, 30)
@@ -91,10 +55,7 @@ def main() -> int:
 
     lines = [
         "# Benchmark results: chapter 5, scheduling\n",
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. Wall clock; widget "
-        f"figures are medians of {args.repeats} updates. Produced by "
-        "`python benchmarks/bench_scheduler.py --write`.\n",
+        machine(args.repeats, "bench_scheduler.py"),
         "| what | time |", "|---|---|",
         f"| build a 5,000-node cluster running 30 pods/node (150,000 pods) + 1,000 pending pods "
         f"| {build_s:.2f} s |",
@@ -149,11 +110,7 @@ def main() -> int:
         f"| 1.12–1.14, 5,000 nodes, all anti-affine | — | "
         f"{fmt(rate('improved', 5000, 1.0))} | prediction |",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.write:
-        Path(__file__).with_name("RESULTS-scheduler.md").write_text(text)
-    return 0
+    return finish(lines, "RESULTS-scheduler.md", args.write)
 
 
 if __name__ == "__main__":
