@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-import yaml
+from conftest import toc_pages
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 pytestmark = pytest.mark.book
@@ -39,21 +39,6 @@ TIMEOUT_MS = 60_000
 ALLOWED_CONSOLE_ERRORS: list[tuple[str, str]] = []
 
 
-def toc_pages() -> list[str]:
-    """Every page of ``_toc.yml``, as paths without suffix (``book/02-heartbeats``)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(entries: list[dict] | None) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return [re.sub(r"\.(md|ipynb)$", "", page) for page in pages]
 
 
 def is_allowed(message: str) -> bool:

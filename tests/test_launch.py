@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import nbformat
 import pytest
 import yaml
-from conftest import TEST_LAUNCH
+from conftest import TEST_LAUNCH, toc_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -34,23 +34,9 @@ WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
 
 
 def toc_sources() -> list[Path]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries: list[dict] | None) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    sources = []
-    for name in files:
-        stem = re.sub(r"\.(md|ipynb)$", "", name)
-        sources += [p for p in (ROOT / f"{stem}.ipynb", ROOT / f"{stem}.md") if p.is_file()]
-    return sources
+    """The source file (``.ipynb`` or ``.md``) of every page of ``_toc.yml``."""
+    return [p for stem in toc_pages() for p in (ROOT / f"{stem}.ipynb", ROOT / f"{stem}.md")
+            if p.is_file()]
 
 
 def is_executable(source: Path) -> bool:

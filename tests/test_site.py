@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
+from conftest import toc_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,20 +110,6 @@ class ResourceParser(HTMLParser):
             self.inline_css.append(data)
 
 
-def toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections", []))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters", []))
-    walk(toc.get("chapters", []))
-    return [re.sub(r"\.(md|ipynb)$", "", page) for page in pages]
 
 
 def lab_pages() -> list[str]:
