@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import itertools
 import os
 import platform
 import statistics
@@ -50,9 +51,8 @@ def neighbour(model: Any, dims: Any) -> Any:
 
 def model_median_ms(model: Any, dims: Any, repeats: int) -> float:
     """Naive + improved at alternating points (``dims`` and its :func:`neighbour`)."""
-    points = [dims, neighbour(model, dims)]
-    i = iter(range(10**9))
-    return median_ms(lambda: model.compare(points[next(i) % 2]), repeats)
+    points = itertools.cycle([dims, neighbour(model, dims)])
+    return median_ms(lambda: model.compare(next(points)), repeats)
 
 
 def widget_median_ms(model: Any, dims: Any, repeats: int, only: list[str] | None = None) -> float:
@@ -60,14 +60,13 @@ def widget_median_ms(model: Any, dims: Any, repeats: int, only: list[str] | None
     the figure, its PNG), alternating between ``dims`` and its :func:`neighbour`."""
     from kscale_lab.widgets import Explorer
 
-    points = [dims.as_dict(), neighbour(model, dims).as_dict()]
+    points = itertools.cycle([neighbour(model, dims).as_dict(), dims.as_dict()])
     with contextlib.redirect_stdout(io.StringIO()):    # no kernel: display() would print
         ex = Explorer(model, dims=dims, only=only)
-    i = iter(range(10**9))
 
     def update() -> None:
         with contextlib.redirect_stdout(io.StringIO()):
-            ex.update(**points[next(i) % 2])
+            ex.update(**next(points))
     return median_ms(update, repeats)
 
 

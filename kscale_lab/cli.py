@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         if not argv or argv[0] in ("-h", "--help", "help"):
-            print(USAGE if argv else USAGE, file=sys.stdout if argv else sys.stderr)
+            print(USAGE, file=sys.stdout if argv else sys.stderr)
             return 0 if argv else 2
         cmd, rest = argv[0], argv[1:]
         if cmd == "list":

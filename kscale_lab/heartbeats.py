@@ -154,9 +154,9 @@ def _phases(dims: HeartbeatDimensions) -> dict[str, np.ndarray]:
             "report": rng.uniform(0, dims.status_report_period_s, dims.nodes)}
 
 
-def _writers(dims: HeartbeatDimensions, version: str) -> list[PeriodicWriter]:
-    """The periodic writes of each version; node 0 is the one that fails."""
-    ph = _phases(dims)
+def _writers(dims: HeartbeatDimensions, version: str,
+             ph: dict[str, np.ndarray]) -> list[PeriodicWriter]:
+    """The periodic writes of each version (phases from :func:`_phases`); node 0 fails."""
     fail = dims.failed_node_at_s
     if version == "naive":
         loops = [("NodeStatus", ph["status"], dims.node_bytes, dims.status_update_period_s)]
@@ -184,8 +184,8 @@ def notready_at_s(last_heartbeat: float, grace_s: float,
     return (math.floor((last_heartbeat + grace_s) / monitor_period_s) + 1) * monitor_period_s
 
 
-def _detection(dims: HeartbeatDimensions, version: str, nospace_at: float | None) -> float | None:
-    ph = _phases(dims)
+def _detection(dims: HeartbeatDimensions, version: str, ph: dict[str, np.ndarray],
+               nospace_at: float | None) -> float | None:
     fail = dims.failed_node_at_s
     if version == "naive":
         beats = [last_heartbeat_s(ph["status"][0], dims.status_update_period_s, fail - 1e-9)]
@@ -214,7 +214,8 @@ class HeartbeatsModel(Model):
     improved_label = "Lease + rare NodeStatus"
 
     def run(self, dims: HeartbeatDimensions, version: str) -> HeartbeatOutcome:
-        writers = _writers(dims, version)
+        phases = _phases(dims)
+        writers = _writers(dims, version, phases)
         steps = dims.horizon_s
         per_step = sum(w.bytes_per_step(steps) for w in writers)
         live = dims.nodes * sum({w.name.split(" ")[0]: w.size_bytes for w in writers}.values())
@@ -227,7 +228,7 @@ class HeartbeatsModel(Model):
             history_bytes=tl.peak_history_bytes,
             etcd_peak_db_bytes=float(tl.db_size_bytes.max()),
             nospace_at_s=tl.nospace_at_s,
-            notready_detection_s=_detection(dims, version, tl.nospace_at_s),
+            notready_detection_s=_detection(dims, version, phases, tl.nospace_at_s),
             node_object_bytes=dims.node_bytes,
             timeline=tl)
 

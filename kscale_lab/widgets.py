@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
-from IPython.display import HTML, Image, display
+from IPython.display import Image, display
 
 from kscale_lab.dimensions import DimensionSpec
 from kscale_lab.model import Comparison, Model
@@ -76,8 +76,8 @@ class Explorer:
     def __init__(self, model: Model, dims: Any = None, only: list[str] | None = None,
                  **changes: Any) -> None:
         self.model = model
-        self.dims = (dims or model.dimensions()).replace(**changes) if changes else (
-            dims or model.dimensions())
+        dims = dims or model.dimensions()
+        self.dims = dims.replace(**changes) if changes else dims
         specs = model.dimensions.specs()
         if only is not None:
             for name in only:
@@ -151,7 +151,3 @@ def explore(model: Model | str, only: list[str] | None = None, **changes: Any) -
         model = get(model)
     return Explorer(model, only=only, **changes)
 
-
-def show_comparison(c: Comparison) -> None:
-    """Display a comparison's metrics table (static pages, no sliders)."""
-    display(HTML(metrics_html(c)))
