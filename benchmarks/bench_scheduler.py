@@ -84,7 +84,7 @@ def main() -> int:
         lines.append(f"| {version}, {nodes:,} nodes × 30, anti-affinity {frac:.0%} | "
                      f"{c.pods_per_s:,.1f} pods/s | {est:,.1f} pods/s |")
 
-    m = SchedulerModel(measure_python=False)
+    m = SchedulerModel()
 
     def rate(version, nodes, frac=0.0):
         return getattr(m, version)(SchedulerDimensions(nodes=nodes,

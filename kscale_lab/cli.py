@@ -1,106 +1,148 @@
 """``kscale``: the course's command line.
 
     kscale list                       chapters and their dimensions (range, unit, default)
-    kscale run CHAPTER [--DIM V ...]  naive vs improved as a table (or one JSON object with --json)
+    kscale run CHAPTER [--DIM V ...]  naive vs improved as a table (one JSON object with --json)
+    kscale run CHAPTER --help         that chapter's dimensions, as options
     kscale book                       build the website and serve it (same as ``make book``)
     kscale lab                        open the lab notebooks in JupyterLab (same as ``make lab``)
 
-Dimension options take the dimension's name with ``-`` or ``_`` (``--images-per-node 50``).
-Errors (unknown chapter, unknown dimension, bad value) exit with status 2 and one line on
-standard error that names what was wrong.
+Dimension options take the dimension's name with ``-`` or ``_`` (``--images-per-node 50``,
+``--bookmarks on``). Errors (unknown chapter, unknown dimension, bad value, values that
+conflict) exit with status 2 and one line on standard error that names what was wrong, the
+allowed range and the value given.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 from pathlib import Path
-
-from kscale_lab.dimensions import _fmt
+from typing import Any, NoReturn
 
 USAGE = __doc__.split("\n\n")[1]
+
+#: What a terminal that cannot show the course's typography gets instead.
+_ASCII = str.maketrans({"…": "...", "—": "-", "–": "-", "−": "-", "×": "x", "≤": "<=",
+                        "≥": ">=", "µ": "u", "→": "->", "÷": "/", "’": "'", "“": '"',
+                        "”": '"', "≈": "~"})
 
 
 class UsageError(Exception):
     """A one-line error for the user; exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line and exit status 2 (the README's promise)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _echo(text: str, stream: Any = None) -> None:
+    """Print ``text``; on a terminal that cannot encode it, in plain ASCII instead."""
+    stream = stream or sys.stdout
+    try:
+        print(text, file=stream)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        plain = text.translate(_ASCII).encode(encoding, errors="replace").decode(encoding)
+        print(plain, file=stream)
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _describe(spec: Any) -> str:
+    from kscale_lab.dimensions import format_number
+
+    if spec.numeric:
+        unit = f" {spec.unit}" if spec.unit else ""
+        allowed = f"{format_number(spec.lo)} … {format_number(spec.hi)}{unit}"
+    else:
+        allowed = spec.allowed()
+    return f"{allowed}  (default {spec.format(spec.default)})  {spec.help}"
+
+
 def _list() -> str:
     from kscale_lab.chapters import CHAPTERS
 
     lines = []
-    for key, model in CHAPTERS.items():
-        lines.append(f"{key}  (chapter {model.chapter}: {model.title})")
-        for s in model.dimensions.specs():
-            unit = f" {s.unit}" if s.unit else ""
-            lines.append(f"  --{s.name.replace('_', '-'):<28} {_fmt(s.lo)} … {_fmt(s.hi)}{unit}"
-                         f"  (default {_fmt(s.default)})  {s.help}")
+    for chapter in CHAPTERS:
+        for model in chapter.models:
+            lines.append(f"{model.key}  (chapter {chapter.number}: {model.title})")
+            for s in model.dimensions.specs():
+                lines.append(f"  {_option(s.name):<30} {_describe(s)}")
     return "\n".join(lines)
 
 
-def _parse_dims(model, args: list[str]) -> tuple[dict, bool]:
-    changes: dict = {}
-    as_json = False
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--json":
-            as_json = True
-            i += 1
-            continue
-        if not a.startswith("--"):
-            raise UsageError(f"unexpected argument {a!r}; dimensions are given as --NAME VALUE")
-        name, sep, value = a[2:].partition("=")
-        if not sep:
-            if i + 1 >= len(args):
-                raise UsageError(f"--{name} needs a value")
-            value = args[i + 1]
-            i += 1
-        i += 1
-        key = name.replace("-", "_")
+def _chapter_parser(model: Any) -> _Parser:
+    """``kscale run KEY``'s options: that chapter's dimensions and nothing else."""
+    p = _Parser(prog=f"kscale run {model.key}", add_help=True, allow_abbrev=False,
+                description=f"{model.title}: {model.versions[0].label} vs "
+                            f"{model.versions[1].label}, as a table or (--json) one object.")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    for s in model.dimensions.specs():
+        names = [_option(s.name)]
+        if "_" in s.name:
+            names.append("--" + s.name)
+        p.add_argument(*names, dest=s.name, metavar="V", type=_parser_for(s),
+                       help=_describe(s).replace("%", "%%"))
+    return p
+
+
+def _parser_for(spec: Any):
+    def parse(text: str) -> Any:
         try:
-            spec = model.dimensions.spec(key)
-        except ValueError:
-            known = ", ".join("--" + s.name.replace("_", "-") for s in model.dimensions.specs())
-            raise UsageError(
-                f"unknown dimension --{name} for {model.key}; known: {known}") from None
-        try:
-            number = float(value)
-        except ValueError:
-            raise UsageError(f"{spec.name} must be a number; got {value!r}") from None
-        if spec.integer and number.is_integer():
-            number = int(number)
-        changes[key] = number
-    return changes, as_json
+            return spec.parse(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+    parse.__name__ = spec.name
+    return parse
 
 
 def _run(args: list[str]) -> str:
-    from kscale_lab.chapters import get
+    from kscale_lab.chapters import MODELS, get
 
-    if not args or args[0].startswith("-"):
-        raise UsageError("kscale run needs a chapter; see `kscale list`")
+    if not args or args[0] in ("-h", "--help"):
+        keys = ", ".join(MODELS)
+        text = ("usage: kscale run CHAPTER [--json] [--DIMENSION VALUE ...]\n\n"
+                f"CHAPTER is one of: {keys}.\n`kscale run CHAPTER --help` lists its "
+                "dimensions; `kscale list` lists every chapter's.")
+        if not args:
+            raise UsageError(f"kscale run needs a chapter, one of: {keys}")
+        return text
+    if args[0].startswith("-"):
+        raise UsageError(f"kscale run needs a chapter first, one of: {', '.join(MODELS)}")
     try:
         model = get(args[0])
     except ValueError as err:
         raise UsageError(str(err)) from None
+    parser = _chapter_parser(model)
     if any(a in ("-h", "--help") for a in args[1:]):
-        return f"kscale run {model.key} [--json] [--DIMENSION VALUE ...]\n\n" + _list_one(model)
-    changes, as_json = _parse_dims(model, args[1:])
+        return parser.format_help().rstrip()
+    try:
+        ns = parser.parse_args(args[1:])
+    except UsageError as err:
+        message = str(err)
+        if message.startswith("unrecognized arguments"):
+            known = ", ".join(_option(s.name) for s in model.dimensions.specs())
+            message = f"{message} for {model.key}; its options: --json, {known}"
+        raise UsageError(message) from None
+    changes = {s.name: getattr(ns, s.name) for s in model.dimensions.specs()
+               if getattr(ns, s.name) is not None}
     try:
         comparison = model.compare(**changes)
     except ValueError as err:
         raise UsageError(str(err)) from None
-    if as_json:
+    if ns.json:
         return json.dumps(comparison.as_dict())
-    head = f"{model.title} — {model.naive_label} vs {model.improved_label}\n"
-    dims = ", ".join(f"{k}={_fmt(v)}" for k, v in comparison.dimensions.as_dict().items())
+    head = f"{model.title} — {model.versions[0].label} vs {model.versions[1].label}\n"
+    dims = ", ".join(f"{s.name}={s.format(getattr(comparison.dimensions, s.name))}"
+                     for s in model.dimensions.specs())
     return head + dims + "\n\n" + comparison.table()
-
-
-def _list_one(model) -> str:
-    return "\n".join(line for line in _list().splitlines()
-                     if line.startswith("  ") or line.startswith(model.key))
 
 
 def repo_root() -> Path:
@@ -116,19 +158,25 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         if not argv or argv[0] in ("-h", "--help", "help"):
-            print(USAGE, file=sys.stdout if argv else sys.stderr)
+            _echo(USAGE, sys.stdout if argv else sys.stderr)
             return 0 if argv else 2
         cmd, rest = argv[0], argv[1:]
         if cmd == "list":
-            print(_list())
+            if rest and rest[0] in ("-h", "--help"):
+                _echo("usage: kscale list\n\nEvery chapter's dimensions: option, range, unit, "
+                      "default and meaning.")
+                return 0
+            if rest:
+                raise UsageError(f"kscale list takes no arguments; got {' '.join(rest)!r}")
+            _echo(_list())
         elif cmd == "run":
-            print(_run(rest))
+            _echo(_run(rest))
         elif cmd in ("book", "lab"):
             return subprocess.call(["make", cmd, *rest], cwd=repo_root())
         else:
             raise UsageError(f"unknown command {cmd!r}; commands: list, run, book, lab")
     except UsageError as err:
-        print(f"kscale: error: {err}", file=sys.stderr)
+        _echo(f"kscale: error: {err}", sys.stderr)
         return 2
     return 0
 

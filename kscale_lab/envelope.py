@@ -42,11 +42,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, NullLocator
 
-from kscale_lab import style
-from kscale_lab.dimensions import Dimensions, dimension
-from kscale_lab.model import Comparison, Model, Outcome, metric
+from kscale_lab.control_plane.load import ApiLoad
+from kscale_lab.dimensions import Dimensions, dimension, shared
+from kscale_lab.model import Model, Outcome, Version, metric
 
 __all__ = [
     "PODS_PER_CORE",
@@ -60,8 +59,7 @@ __all__ = [
     "assess",
     "max_nodes",
     "max_pods_per_node",
-    "plot_sweep",
-    "pods_per_node_limit",
+        "pods_per_node_limit",
     "thresholds_table",
 ]
 
@@ -79,21 +77,15 @@ class ClusterDimensions(Dimensions):
     the lab can show clusters outside the envelope.
     """
 
-    nodes: int = dimension(1000, lo=1, hi=15_000, unit="nodes", step=10,
-                           help="Nodes in the cluster")
-    pods_per_node: int = dimension(30, lo=1, hi=500, unit="pods/node",
-                                   help="Pods running on each node (on average)")
+    nodes: int = shared("nodes", 1000)
+    pods_per_node: int = shared("pods_per_node", 30, help="On average")
     cores_per_node: int = dimension(16, lo=1, hi=256, unit="cores",
                                     help="CPU cores per node; the pods/node threshold is "
                                          "min(110, 10 × cores)")
-    namespaces: int = dimension(200, lo=1, hi=50_000, unit="namespaces", log=True,
-                                help="Namespaces; pods and services are assumed spread evenly "
-                                     "over them")
-    services: int = dimension(2000, lo=0, hi=50_000, unit="services", step=10,
-                              help="Services in the cluster")
-    backends_per_service: int = dimension(20, lo=0, hi=2_000, unit="endpoints/service",
-                                          label="backends per service",
-                                          help="Endpoints (backend pods) behind each service")
+    namespaces: int = shared("namespaces", 200,
+                             help="Pods and services are assumed spread evenly over them")
+    services: int = shared("services", 2000)
+    backends_per_service: int = shared("backends_per_service", 20)
     deployments_per_namespace: int = dimension(10, lo=0, hi=10_000,
                                                unit="deployments/namespace",
                                                help="Deployments in each namespace")
@@ -279,6 +271,7 @@ def _verdict(dims: ClusterDimensions, names: tuple[str, ...] | None) -> Envelope
         max_nodes=max_nodes(dims, names),
         worst_dimension=worst.name,
         checks=checks,
+        load=ApiLoad(),         # a verdict on limits, not a client of the control plane
     )
 
 
@@ -289,64 +282,14 @@ class EnvelopeModel(Model):
     chapter = 1
     title = "Scalability is multi-dimensional"
     dimensions = ClusterDimensions
-    naive_label = "one number (#nodes)"
-    improved_label = "the envelope"
+    versions = (Version("naive", "one number (#nodes)"), Version("improved", "the envelope"))
+    figure_class = "kscale_lab.figures.envelope:EnvelopeFigure"
 
-    def naive(self, dims: ClusterDimensions) -> EnvelopeOutcome:  # type: ignore[override]
-        """Scalability 1.0: supported iff ``nodes ≤ 5,000``; every other dimension ignored."""
-        return _verdict(dims, ("nodes",))
+    def run(self, dims: ClusterDimensions, version: Version) -> EnvelopeOutcome:
+        """Scalability 1.0 (naive): supported iff ``nodes ≤ 5,000``, every other dimension
+        ignored. Scalability 2.0 (improved): supported iff *every* threshold holds."""
+        return _verdict(dims, ("nodes",) if version.is_naive else None)
 
-    def improved(self, dims: ClusterDimensions) -> EnvelopeOutcome:  # type: ignore[override]
-        """Scalability 2.0: supported iff *every* threshold of :data:`THRESHOLDS` holds."""
-        return _verdict(dims, None)
-
-    def plot(self, comparison: Comparison, fig: Any) -> None:
-        """Value ÷ threshold per dimension: the naive check (one bar) beside the envelope.
-
-        Bars in the version's colour; a bar past the grey line at 1 is outside its threshold
-        and is drawn solid and hatched, with its percentage in bold.
-        """
-        fig.set_size_inches(style.WIDTH_IN, 4.2)
-        all_checks = comparison.improved.checks
-        labels = [c.label for c in all_checks]
-        ratios = [c.ratio for c in all_checks]
-        positive = [r for r in ratios if r > 0]
-        lo = min([0.01, *positive]) / 2
-        hi = max(2.0, max(ratios) * 2.5)
-        axes = fig.subplots(1, 2, sharey=True, sharex=True)
-        panels = (("naive", comparison.naive, self.naive_label),
-                  ("improved", comparison.improved, self.improved_label))
-        y = np.arange(len(all_checks))
-        for ax, (version, outcome, label) in zip(axes, panels, strict=True):
-            colour = style.colour(version)
-            checked = {c.name: c for c in outcome.checks}
-            ax.axvspan(1.0, hi, color=style.LIMIT, alpha=0.08, lw=0)
-            ax.axvline(1.0, color=style.LIMIT, lw=1.5)
-            for i, c in enumerate(all_checks):
-                if c.name not in checked:
-                    ax.text(lo * 1.3, i, "not checked", va="center", ha="left", fontsize=8,
-                            color=style.LIMIT, style="italic")
-                    continue
-                r = max(c.ratio, lo)
-                ax.barh(i, r - lo, left=lo, color=colour, alpha=0.45 if c.inside else 1.0,
-                        hatch=None if c.inside else "///", edgecolor="white" if c.inside
-                        else "black", height=0.7, lw=0.5)
-                ax.text(r * 1.15, i, _percent(c.ratio), va="center", fontsize=8,
-                        fontweight="normal" if c.inside else "bold")
-            verdict = "inside" if outcome.within_envelope else "OUTSIDE"
-            ax.set_title(f"{label}: {verdict}", color=colour)
-            ax.set_xscale("log")
-            ax.set_xlim(lo, hi)
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _percent(v)))
-            ax.xaxis.set_minor_locator(NullLocator())   # hundreds of minor ticks cost 40 ms
-            ax.grid(axis="y", visible=False)
-            ax.text(1.08, len(all_checks) - 0.45, "outside", fontsize=8, color=style.LIMIT,
-                    va="center")
-        fig.supxlabel("value as % of its threshold (log scale; past 100% is outside)",
-                      fontsize=10)
-        axes[0].set_yticks(y, labels)
-        axes[0].invert_yaxis()
-        axes[0].set_ylim(len(all_checks) - 0.3, -0.7)
 
 
 def _percent(ratio: float) -> str:
@@ -356,63 +299,3 @@ def _percent(ratio: float) -> str:
     if ratio < 0.001:
         return "<0.1%"
     return f"{ratio * 100:.2g}%" if ratio < 0.1 else f"{ratio * 100:.0f}%"
-
-
-def plot_sweep(fig: Any, cores_per_node: float = 16, namespaces: float = 200,
-               clusters: dict[str, tuple[float, float]] | None = None) -> None:
-    """The envelope in the (#nodes, pods/node) plane: naive region beside the real one.
-
-    Left, what "one number" allows: any density up to 5,000 nodes. Right, the envelope:
-    pods/node is capped by ``min(110, 10 × cores)``, then by ``150,000 / nodes`` (and by
-    ``3,000 × namespaces / nodes``). ``clusters`` maps a label to ``(nodes, pods_per_node)``
-    points to mark on both panels.
-    """
-    nodes = np.geomspace(100, 15_000, 600)
-    node_limit = threshold("nodes").limit
-    y_max = 200.0
-    inside_nodes = nodes <= node_limit
-    naive_cap = np.where(inside_nodes, y_max, np.nan)
-    real_cap = np.where(inside_nodes, max_pods_per_node(nodes, cores_per_node, namespaces),
-                        np.nan)
-    axes = fig.subplots(1, 2, sharey=True, sharex=True)
-    panels = (("naive", naive_cap, "one number (#nodes)"),
-              ("improved", real_cap, "the envelope"))
-    dims = ClusterDimensions(cores_per_node=int(cores_per_node), namespaces=int(namespaces))
-    model = EnvelopeModel()
-    for ax, (version, cap, title) in zip(axes, panels, strict=True):
-        colour = style.colour(version)
-        ax.fill_between(nodes, 0, cap, color=colour, alpha=0.25, lw=0)
-        ax.plot(nodes, cap, color=colour)
-        ax.axvline(node_limit, color=style.LIMIT, lw=1, ls="--")
-        ax.text(node_limit * 1.05, y_max * 0.97, "5,000\nnodes", fontsize=8, va="top",
-                color=style.LIMIT)
-        for name, (n, ppn) in (clusters or {}).items():
-            d = dims.replace(nodes=int(n), pods_per_node=int(ppn))
-            verdict = model.naive(d) if version == "naive" else model.improved(d)
-            inside = verdict.within_envelope
-            ax.plot(n, ppn, marker="o" if inside else "X", ms=8, ls="none",
-                    color="white" if inside else "black", mec="black")
-            ax.annotate(name, (n, ppn), xytext=(6, 4), textcoords="offset points", fontsize=8)
-        ax.set_xscale("log")
-        ax.set_xlim(nodes[0], nodes[-1])
-        ax.set_ylim(0, y_max)
-        ax.set_xlabel("cluster size (nodes, log scale)")
-        ax.set_title(f"{title}: supported region", color=colour)
-    per_node = pods_per_node_limit(cores_per_node)
-    axes[1].text(120, per_node + 4, f"min(110, 10 × cores) = {per_node:.0f}", fontsize=8)
-    pods_total = threshold("pods").limit
-    pods_ns = threshold("pods_per_namespace").limit * namespaces
-    numerator = min(pods_total, pods_ns)
-    knee = numerator / per_node
-    if knee < node_limit:       # the density cap bends down before 5,000 nodes
-        what = ("150,000 pods ÷ nodes" if pods_total <= pods_ns else
-                f"3,000 × {namespaces:,.0f} namespaces ÷ nodes")
-        at = math.sqrt(max(knee, nodes[0]) * node_limit)
-        axes[1].annotate(what, (at, numerator / at), xytext=(0.6, 0.5),
-                         textcoords="axes fraction", fontsize=8, ha="center",
-                         arrowprops={"arrowstyle": "->", "color": style.LIMIT})
-    axes[0].set_ylabel("pods per node (pods/node)")
-    if clusters:
-        axes[0].plot([], [], marker="o", color="white", mec="black", ls="none", label="inside")
-        axes[0].plot([], [], marker="X", color="black", ls="none", label="outside")
-        axes[0].legend(loc="lower left", title="verdict", title_fontsize=8)

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-GiB = 1024**3
-MiB = 1024**2
+from kscale_lab.units import GiB, MiB  # noqa: E402,F401  (re-exported)
+
 DEFAULT_QUOTA_BYTES = 2 * GiB                 # etcd --quota-backend-bytes default
 DEFAULT_COMPACTION_INTERVAL_S = 300           # kube-apiserver --etcd-compaction-interval
 
@@ -172,6 +172,17 @@ class Timeline:
     db_size_bytes: np.ndarray       # the bbolt file: high-water mark of in_use
     nospace_at_s: float | None      # when the first write was refused, or None
     peak_history_bytes: float       # most superseded history held at once
+    history_bytes: np.ndarray | None = None   # superseded history held, per step
+
+    def until(self, t_s: float) -> Timeline:
+        """The same timeline cut at ``t_s``: a NOSPACE after it is not within the run."""
+        keep = self.t_s <= t_s
+        history = None if self.history_bytes is None else self.history_bytes[keep]
+        nospace = self.nospace_at_s if self.nospace_at_s is not None \
+            and self.nospace_at_s <= t_s else None
+        peak = float(history.max(initial=0.0)) if history is not None else self.peak_history_bytes
+        return Timeline(self.t_s[keep], self.in_use_bytes[keep], self.db_size_bytes[keep],
+                        nospace, peak, history)
 
 
 def usage_timeline(bytes_per_step: np.ndarray, *, step_s: int = 1, live_bytes: float,
@@ -215,4 +226,5 @@ def usage_timeline(bytes_per_step: np.ndarray, *, step_s: int = 1, live_bytes: f
         in_use = live_bytes + history
     db = np.maximum.accumulate(in_use)
     return Timeline(t_s=t_end.astype(float), in_use_bytes=in_use, db_size_bytes=db,
-                    nospace_at_s=nospace_at, peak_history_bytes=float(history.max(initial=0.0)))
+                    nospace_at_s=nospace_at, peak_history_bytes=float(history.max(initial=0.0)),
+                    history_bytes=history)

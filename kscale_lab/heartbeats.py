@@ -1,49 +1,55 @@
 """Chapter 2 — node heartbeats: the full NodeStatus every 10 s vs a small Lease.
 
-**Naive (before 1.13).** Every kubelet PATCHes its whole Node object's status every
-``nodeStatusUpdateFrequency`` (10 s), changed or not: ``lastHeartbeatTime`` in the conditions is
-the heartbeat. The Node object carries up to 50 container images (``NodeStatusMaxImages``) and
-the volumes in use and attached, so it is commonly over 15 KB and ~20 KB in production
-(KEP-589). Every write is a new etcd revision that the store keeps until compaction.
+**Naive (before the Lease).** Every kubelet sends its Node's status every
+``nodeStatusUpdateFrequency`` (10 s), changed or not: ``lastHeartbeatTime`` in the conditions
+is the heartbeat. What the kubelet sends is a small PATCH, but etcd stores the whole updated
+Node object as a new revision (KEP-589). The Node carries up to 50 container images
+(``NodeStatusMaxImages``) and the volumes in use and attached, so it is commonly over 15 KB
+and ~20 KB in production (KEP-589).
 
-**Improved (KEP-589, alpha 1.13, beta 1.14, GA 1.17).** The heartbeat moves to a ``Lease`` in
-``kube-node-lease`` (a few hundred bytes), renewed every ``0.25 × leaseDurationSeconds``
-(10 s of 40 s). The kubelet still computes its status every 10 s but *writes* it only when it
-changed or when ``nodeStatusReportFrequency`` has passed (1 min in 1.13–1.16, 5 min from 1.17).
-The node lifecycle controller takes the newer of the Lease's ``renewTime`` and the status
-heartbeat, so liveness is as fresh as before.
+**Improved (KEP-589: alpha and off by default in 1.13, beta and on by default from 1.14, GA
+1.17).** The heartbeat moves to a ``Lease`` in ``kube-node-lease`` (a few hundred bytes:
+:data:`LEASE_BYTES` is the size of one serialized by :func:`lease_object`), renewed every
+``0.25 × leaseDurationSeconds`` (10 s of 40 s). The kubelet still computes its status every
+10 s but *writes* it only when it changed or when ``nodeStatusReportFrequency`` has passed
+(1 min in 1.13–1.16; 5 min from 1.17, because server-side apply's managed fields had grown
+Node objects from about 20 KB to about 30 KB). The node lifecycle controller takes the newer
+of the Lease's ``renewTime`` and the status heartbeat, so liveness is as fresh as before.
 
 Outcomes for both: apiserver writes/s, etcd bytes/s, history held between compactions, the
 etcd database size over time against the quota, when the NOSPACE alarm comes (or never), and
 how long a node that stops heartbeating takes to be marked ``NotReady`` (node-monitor-period
-5 s, node-monitor-grace-period 40 s).
+5 s; node-monitor-grace-period 40 s in the talk's era, 50 s from 1.32).
 
 Two scales that agree (``tests/test_heartbeats.py``):
 
-* :func:`simulate` — SimPy, event by event, kubelets writing into a real
-  :class:`~kscale_lab.etcd.Etcd`, the apiserver's compactor and the node lifecycle controller
-  as processes (tens of nodes);
+* :func:`simulate` — SimPy, event by event, kubelets writing through the apiserver into a
+  real (small) MVCC store, the apiserver's compactor and the node lifecycle controller as
+  processes (tens to hundreds of nodes);
 * :class:`HeartbeatsModel` — the same writes as :class:`~kscale_lab.etcd.PeriodicWriter`
   streams through :func:`~kscale_lab.etcd.usage_timeline` (thousands of nodes in milliseconds).
 
-Object sizes are illustrative, calibrated on one published point: KEP-589's "~20 KB" Node
-object, which :data:`NODE_BASE_BYTES` + 50 images + 5 volumes reproduces.
+The Node object's size is calibrated on one published point: KEP-589's "~20 KB" Node object,
+which :data:`NODE_BASE_BYTES` + 50 images + 5 volumes reproduces. Everything else the cluster
+keeps in etcd (pods, services, secrets …) is a dimension, :attr:`other_kib_per_node`, whose
+default is an estimate, not a measurement.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import simpy
-from matplotlib.lines import Line2D
 
-from kscale_lab import style
-from kscale_lab.dimensions import Dimensions, dimension
-from kscale_lab.etcd import Etcd, GiB, NoSpaceError, PeriodicWriter, usage_timeline
-from kscale_lab.model import Comparison, Model, Outcome, metric
+from kscale_lab.control_plane.load import ApiLoad
+from kscale_lab.dimensions import DimensionConflict, Dimensions, dimension, shared
+from kscale_lab.etcd import Etcd, NoSpaceError, PeriodicWriter, usage_timeline
+from kscale_lab.model import Model, Outcome, Version, metric, side_of
+from kscale_lab.units import GiB, KiB
 
 # --- object sizes (bytes stored in etcd per revision) ----------------------------------------
 #: A Node without images or volumes: metadata and labels, capacity/allocatable, five
@@ -54,14 +60,36 @@ NODE_BASE_BYTES = 4_500
 IMAGE_ENTRY_BYTES = 280
 #: One volume: its ``status.volumesInUse`` entry plus its ``status.volumesAttached`` entry.
 VOLUME_ENTRY_BYTES = 300
-#: A ``coordination.k8s.io/v1`` Lease: metadata with owner reference, holderIdentity,
-#: leaseDurationSeconds, renewTime — "a few hundred bytes" (KEP-589 schema).
-LEASE_BYTES = 300
+
+
+def lease_object(node: str = "node-0001") -> dict[str, Any]:
+    """A node's ``coordination.k8s.io/v1`` Lease as the kubelet keeps it (KEP-589's schema):
+    metadata with the owner reference to its Node, ``holderIdentity``,
+    ``leaseDurationSeconds`` and ``renewTime``. Identifiers and times are typical values."""
+    return {
+        "kind": "Lease", "apiVersion": "coordination.k8s.io/v1",
+        "metadata": {
+            "name": node, "namespace": "kube-node-lease",
+            "uid": "5f0c4a8e-3b7d-4d8e-9a41-2c6f1e9b7d30", "resourceVersion": "123456789",
+            "creationTimestamp": "2019-05-21T09:00:00Z",
+            "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": node,
+                                 "uid": "0b7e2c1d-8f4a-4e6b-b3c9-7d1a5e2f8c64"}],
+        },
+        "spec": {"holderIdentity": node, "leaseDurationSeconds": 40,
+                 "renewTime": "2019-05-21T09:41:17.123456Z"},
+    }
+
+
+#: The serialized size of :func:`lease_object` (compact JSON, as the apiserver would send it;
+#: etcd stores built-in types as protobuf, which is smaller — so this errs on the large side).
+LEASE_BYTES = len(json.dumps(lease_object(), separators=(",", ":")))
 
 # --- controller and kubelet constants (not dimensions: the talk never tuned them) ------------
 NODE_MONITOR_PERIOD_S = 5            # kube-controller-manager --node-monitor-period
 LEASE_RENEW_FRACTION = 0.25          # kubelet nodeLeaseRenewIntervalFraction
 SEED = 2019                          # kubelets start at seeded random phases
+#: The largest cluster :func:`simulate` runs event by event (above it, use the model).
+SIMULATE_MAX_NODES = 500
 
 
 def node_object_bytes(images: int, volumes: int) -> int:
@@ -73,13 +101,17 @@ def node_object_bytes(images: int, volumes: int) -> int:
 class HeartbeatDimensions(Dimensions):
     """The dimensions that suffer (#nodes, #images/node, #volumes/node) and the settings."""
 
-    nodes: int = dimension(5000, lo=1, hi=15000, unit="nodes", log=True, label="nodes",
-                           help="Nodes in the cluster, each with one kubelet")
+    nodes: int = shared("nodes", 5000, help="Each node runs one kubelet")
     images_per_node: int = dimension(50, lo=0, hi=50, unit="images", label="images/node",
                                      help="Container images reported in status.images "
                                           "(the kubelet reports at most 50)")
     volumes_per_node: int = dimension(5, lo=0, hi=128, unit="volumes", label="volumes/node",
                                       help="Volumes in use and attached on each node")
+    other_kib_per_node: float = dimension(
+        0.0, lo=0.0, hi=2048.0, step=8.0, unit="KiB", label="other objects/node",
+        help="Everything else the cluster keeps in etcd (pods, services, secrets, events "
+             "…), per node. An estimate you choose: 30 pods of a few KiB each and their "
+             "share of the rest is ~100–200 KiB; 0 keeps etcd to heartbeats alone")
     status_update_period_s: int = dimension(
         10, lo=1, hi=300, unit="s", label="status update period",
         help="nodeStatusUpdateFrequency: how often the kubelet computes (naive: writes) status")
@@ -89,41 +121,67 @@ class HeartbeatDimensions(Dimensions):
              "often; 60 s in 1.13–1.16, 300 s from 1.17")
     lease_duration_s: int = dimension(
         40, lo=4, hi=400, step=4, unit="s", label="lease duration",
-        help="leaseDurationSeconds of the node Lease; the kubelet renews it every quarter")
+        help="leaseDurationSeconds of the node Lease (a multiple of 4 s here); the kubelet "
+             "renews it every quarter")
     grace_period_s: int = dimension(
         40, lo=5, hi=600, unit="s", label="node-monitor-grace-period",
-        help="How stale a node's heartbeat may be before it is marked NotReady")
+        help="How stale a node's heartbeat may be before it is marked NotReady (40 s in the "
+             "talk's era, 50 s from 1.32)")
     compaction_interval_s: int = dimension(
         300, lo=10, hi=3600, step=10, unit="s", label="compaction interval",
         help="kube-apiserver --etcd-compaction-interval (default 5 min)")
     quota_gib: float = dimension(2.0, lo=0.01, hi=8.0, step=0.01, unit="GiB", label="etcd quota",
                                  help="etcd --quota-backend-bytes (default 2 GiB, 8 GiB "
                                       "suggested maximum)")
-    failed_node_at_s: int = dimension(100, lo=0, hi=86400, unit="s", label="node fails at",
+    failed_node_at_s: int = dimension(100, lo=0, hi=86399, unit="s", label="node fails at",
+                                      hi_dim="horizon_s", hi_offset=-1,
                                       help="When one node stops heartbeating (to measure how "
-                                           "long until it is marked NotReady)")
+                                           "long until it is marked NotReady); within the "
+                                           "simulated time")
     horizon_s: int = dimension(3600, lo=60, hi=86400, step=60, unit="s", label="simulated time",
                                help="How long to simulate")
 
     def check(self) -> None:
-        renew = self.lease_renew_s
+        if self.lease_duration_s % 4:
+            raise DimensionConflict(
+                f"lease_duration_s must be a multiple of 4 s (the kubelet renews the Lease "
+                f"every quarter of it, and the lab counts whole seconds); got "
+                f"{self.lease_duration_s}", ("lease_duration_s",))
         for name, period in (("status_update_period_s", self.status_update_period_s),
-                             ("lease renew interval (lease_duration_s / 4)", renew)):
+                             ("lease_duration_s", self.lease_renew_s)):
             if self.grace_period_s <= period:
-                raise ValueError(
-                    f"grace_period_s must be longer than the {name} ({period} s), or healthy "
-                    f"nodes would be marked NotReady; got {self.grace_period_s}")
-        if self.failed_node_at_s >= self.horizon_s:
-            raise ValueError(f"failed_node_at_s must be from 0 to horizon_s - 1 "
-                             f"({self.horizon_s - 1} s); got {self.failed_node_at_s}")
+                what = ("status_update_period_s" if name == "status_update_period_s" else
+                        "Lease renew interval (lease_duration_s / 4)")
+                raise DimensionConflict(
+                    f"grace_period_s must be longer than the {what} ({period} s), or healthy "
+                    f"nodes would be marked NotReady; got {self.grace_period_s} s",
+                    ("grace_period_s", name))
+        live = self.nodes * (self.node_bytes + LEASE_BYTES + self.other_kib_per_node * KiB)
+        if live >= self.quota_bytes:
+            raise DimensionConflict(
+                f"the cluster's live objects alone ({live / GiB:.2f} GiB: nodes × (Node "
+                f"object + Lease + other objects)) do not fit in the etcd quota "
+                f"({self.quota_gib:g} GiB)",
+                ("nodes", "images_per_node", "volumes_per_node", "other_kib_per_node",
+                 "quota_gib"))
+
+    @classmethod
+    def lease_renew_interval_s(cls, lease_duration_s: int) -> int:
+        """The kubelet's renew interval: a quarter of the lease duration."""
+        return int(lease_duration_s * LEASE_RENEW_FRACTION)
 
     @property
     def lease_renew_s(self) -> int:
-        return max(1, int(self.lease_duration_s * LEASE_RENEW_FRACTION))
+        return self.lease_renew_interval_s(self.lease_duration_s)
 
     @property
     def node_bytes(self) -> int:
         return node_object_bytes(self.images_per_node, self.volumes_per_node)
+
+    @property
+    def other_bytes(self) -> float:
+        """Bytes of everything else the cluster keeps in etcd."""
+        return self.nodes * self.other_kib_per_node * KiB
 
     @property
     def quota_bytes(self) -> int:
@@ -139,9 +197,12 @@ class HeartbeatOutcome(Outcome):
     history_bytes: float = metric(unit="B", help="Most superseded history held between "
                                                  "compactions")
     etcd_peak_db_bytes: float = metric(unit="B", help="Largest etcd database file size")
-    nospace_at_s: float | None = metric(unit="s", help="When etcd raised NOSPACE (never: null)")
+    nospace_at_s: float | None = metric(unit="s", help="When etcd raised NOSPACE within the "
+                                                       "simulated time (never: null)")
     notready_detection_s: float | None = metric(
-        unit="s", help="From the node's failure until it is marked NotReady (never: null)")
+        unit="s", none="never (etcd refuses the write)",
+        help="From the node's failure until the controller marks it NotReady, even when that "
+             "comes after the simulated time (never: etcd refuses the mark under NOSPACE)")
     node_object_bytes: int = metric(unit="B", help="Size of one Node object")
     timeline: Any = field(default=None, repr=False)   # kscale_lab.etcd.Timeline
 
@@ -154,11 +215,11 @@ def _phases(dims: HeartbeatDimensions) -> dict[str, np.ndarray]:
             "report": rng.uniform(0, dims.status_report_period_s, dims.nodes)}
 
 
-def _writers(dims: HeartbeatDimensions, version: str,
+def _writers(dims: HeartbeatDimensions, version: Version | str,
              ph: dict[str, np.ndarray]) -> list[PeriodicWriter]:
     """The periodic writes of each version (phases from :func:`_phases`); node 0 fails."""
     fail = dims.failed_node_at_s
-    if version == "naive":
+    if side_of(version) == "naive":
         loops = [("NodeStatus", ph["status"], dims.node_bytes, dims.status_update_period_s)]
     else:
         loops = [("Lease", ph["lease"], LEASE_BYTES, dims.lease_renew_s),
@@ -168,6 +229,26 @@ def _writers(dims: HeartbeatDimensions, version: str,
         out.append(PeriodicWriter(name, phases[1:], size, period))
         out.append(PeriodicWriter(name + " (failed node)", phases[:1], size, period, stop_s=fail))
     return out
+
+
+def api_load(dims: HeartbeatDimensions, version: Version | str) -> ApiLoad:
+    """The heartbeats' steady load, closed form: the kubelet PATCHes its Node's status and
+    UPDATEs its Lease; etcd stores a whole object per write. No watches are counted here
+    (the controllers' watches of Nodes and Leases are chapter 7's subject)."""
+    if side_of(version) == "naive":
+        verbs = {"PATCH": dims.nodes / dims.status_update_period_s}
+        write_bytes = dims.nodes * dims.node_bytes / dims.status_update_period_s
+        objects, live = dims.nodes, dims.nodes * dims.node_bytes
+    else:
+        verbs = {"PATCH": dims.nodes / dims.status_report_period_s,
+                 "UPDATE": dims.nodes / dims.lease_renew_s}
+        write_bytes = dims.nodes * (dims.node_bytes / dims.status_report_period_s
+                                    + LEASE_BYTES / dims.lease_renew_s)
+        objects, live = 2 * dims.nodes, dims.nodes * (dims.node_bytes + LEASE_BYTES)
+    # the apiserver compacts to its previous tick: on average 1.5 intervals of history held
+    history = write_bytes * 1.5 * dims.compaction_interval_s
+    return ApiLoad(verbs, etcd_write_bytes_per_s=write_bytes, etcd_objects=objects,
+                   etcd_bytes=live + history)
 
 
 def last_heartbeat_s(phase_s: float, period_s: float, at_s: float) -> float | None:
@@ -184,23 +265,24 @@ def notready_at_s(last_heartbeat: float, grace_s: float,
     return (math.floor((last_heartbeat + grace_s) / monitor_period_s) + 1) * monitor_period_s
 
 
-def _detection(dims: HeartbeatDimensions, version: str, ph: dict[str, np.ndarray],
-               nospace_at: float | None) -> float | None:
+def _notready_at(dims: HeartbeatDimensions, version: Version | str,
+                 ph: dict[str, np.ndarray]) -> float:
+    """When the controller would mark node 0 NotReady if etcd accepted every write."""
     fail = dims.failed_node_at_s
-    if version == "naive":
+    if side_of(version) == "naive":
         beats = [last_heartbeat_s(ph["status"][0], dims.status_update_period_s, fail - 1e-9)]
     else:
         beats = [last_heartbeat_s(ph["lease"][0], dims.lease_renew_s, fail - 1e-9),
                  last_heartbeat_s(ph["report"][0], dims.status_report_period_s, fail - 1e-9)]
     known = [b for b in beats if b is not None]
-    last = max(known) if known else 0.0     # no write yet: the object's creation at t = 0
-    if nospace_at is not None and last > nospace_at:
-        last = nospace_at                   # refused heartbeats are not heartbeats
-    at = notready_at_s(last, dims.grace_period_s)
+    return notready_at_s(max(known) if known else 0.0, dims.grace_period_s)
+
+
+def _detection(dims: HeartbeatDimensions, at_s: float, nospace_at: float | None) -> float | None:
     # marking NotReady is itself a write: under NOSPACE it is refused, so it never happens
-    if (nospace_at is not None and at >= nospace_at) or at > dims.horizon_s:
+    if nospace_at is not None and at_s >= nospace_at:
         return None
-    return at - fail
+    return at_s - dims.failed_node_at_s
 
 
 class HeartbeatsModel(Model):
@@ -210,82 +292,34 @@ class HeartbeatsModel(Model):
     chapter = 2
     title = "Node heartbeats"
     dimensions = HeartbeatDimensions
-    naive_label = "NodeStatus every 10 s"
-    improved_label = "Lease + rare NodeStatus"
+    versions = (Version("naive", "NodeStatus every 10 s"),
+                Version("improved", "Lease + rare NodeStatus"))
+    figure_class = "kscale_lab.figures.heartbeats:HeartbeatsFigure"
 
-    def run(self, dims: HeartbeatDimensions, version: str) -> HeartbeatOutcome:
+    def run(self, dims: HeartbeatDimensions, version: Version) -> HeartbeatOutcome:
         phases = _phases(dims)
         writers = _writers(dims, version, phases)
-        steps = dims.horizon_s
+        mark_at = _notready_at(dims, version, phases)
+        # run at least until the mark, so that a mark after the simulated time is still
+        # checked against a NOSPACE that would come first
+        steps = max(dims.horizon_s, math.ceil(mark_at))
         per_step = sum(w.bytes_per_step(steps) for w in writers)
         live = dims.nodes * sum({w.name.split(" ")[0]: w.size_bytes for w in writers}.values())
-        tl = usage_timeline(per_step, live_bytes=live, quota_bytes=dims.quota_bytes,
+        tl = usage_timeline(per_step, live_bytes=live + dims.other_bytes,
+                            quota_bytes=dims.quota_bytes,
                             compaction_interval_s=dims.compaction_interval_s,
                             max_write_bytes=max(w.size_bytes for w in writers))
+        detection = _detection(dims, mark_at, tl.nospace_at_s)
+        tl = tl.until(dims.horizon_s)
         return HeartbeatOutcome(
             api_writes_per_s=sum(w.writes_per_s for w in writers),
             etcd_write_bytes_per_s=sum(w.bytes_per_s for w in writers),
             history_bytes=tl.peak_history_bytes,
             etcd_peak_db_bytes=float(tl.db_size_bytes.max()),
             nospace_at_s=tl.nospace_at_s,
-            notready_detection_s=_detection(dims, version, phases, tl.nospace_at_s),
+            notready_detection_s=detection,
             node_object_bytes=dims.node_bytes,
-            timeline=tl)
-
-    def naive(self, dims: HeartbeatDimensions) -> HeartbeatOutcome:
-        return self.run(dims, "naive")
-
-    def improved(self, dims: HeartbeatDimensions) -> HeartbeatOutcome:
-        return self.run(dims, "improved")
-
-    def plot(self, comparison: Comparison, fig: Any) -> None:
-        """etcd's database size over time against the quota, naive beside improved."""
-        dims: HeartbeatDimensions = comparison.dimensions  # type: ignore[assignment]
-        ax, bx = fig.subplots(1, 2, width_ratios=[2.2, 1])
-        for version, out in (("naive", comparison.naive), ("improved", comparison.improved)):
-            tl = out.timeline
-            label = getattr(self, f"{version}_label")
-            every = max(1, len(tl.t_s) // 2000)      # a screen has fewer pixels than steps
-            t_min = tl.t_s[::every] / 60
-            ax.plot(t_min, tl.db_size_bytes[::every], color=style.colour(version), label=label)
-            ax.plot(t_min, tl.in_use_bytes[::every], color=style.colour(version), lw=0.8,
-                    alpha=0.6)
-            if out.nospace_at_s is not None:
-                ax.plot(out.nospace_at_s / 60, dims.quota_bytes, "X", ms=10,
-                        color=style.colour(version))
-                ax.annotate(f"NOSPACE at {style.human_seconds(out.nospace_at_s)}",
-                            (out.nospace_at_s / 60, dims.quota_bytes),
-                            xytext=(6, -14 if version == "naive" else -28),
-                            textcoords="offset points", fontsize=9, color=style.colour(version))
-        ax.axhline(dims.quota_bytes, color=style.LIMIT, ls="--", lw=1)
-        ax.text(dims.horizon_s / 60, dims.quota_bytes, "quota ", ha="right", va="bottom",
-                fontsize=9, color=style.LIMIT)
-        ax.set_xlabel("time (min)")
-        ax.set_ylabel("etcd database size")
-        style.bytes_axis(ax)
-        ax.yaxis.set_major_locator(_binary_locator(dims.quota_bytes * 1.15))
-        ax.set_ylim(0, dims.quota_bytes * 1.15)
-        ax.set_xlim(0, dims.horizon_s / 60)
-        ax.set_title(f"{dims.nodes:,} nodes, {style.human_bytes(dims.node_bytes)} Node objects")
-        handles, _ = ax.get_legend_handles_labels()
-        thin = Line2D([], [], color=style.LIMIT, lw=0.8, alpha=0.6, label="thin: bytes in use")
-        ax.legend(handles=handles + [thin], loc="lower right")
-        values = [comparison.naive.etcd_write_bytes_per_s,
-                  comparison.improved.etcd_write_bytes_per_s]
-        bars = bx.bar(["naive", "improved"], values, color=[style.NAIVE, style.IMPROVED])
-        bx.bar_label(bars, labels=[style.human_bytes(v) + "/s" for v in values], fontsize=9)
-        bx.set_ylabel("etcd writes (bytes/s)")
-        style.bytes_axis(bx)
-        bx.yaxis.set_major_locator(_binary_locator(max(values) * 1.15))
-        bx.set_title("write bandwidth")
-        bx.margins(y=0.15)
-
-
-def _binary_locator(top_bytes: float) -> Any:
-    """Ticks at a power-of-two number of bytes (512 MiB, 1 GiB …), about four to eight of them."""
-    from matplotlib.ticker import MultipleLocator
-
-    return MultipleLocator(2.0 ** math.floor(math.log2(max(top_bytes, 8.0) / 4)))
+            timeline=tl, load=api_load(dims, version))
 
 
 # --- the event-by-event model ----------------------------------------------------------------
@@ -320,8 +354,11 @@ def simulate(dims: HeartbeatDimensions, version: str = "naive") -> Simulation:
     every renew interval and NodeStatus every report period), the apiserver's compactor, and
     the node lifecycle controller. Node 0 stops at ``failed_node_at_s``.
     """
-    if version not in ("naive", "improved"):
-        raise ValueError(f"version must be 'naive' or 'improved'; got {version!r}")
+    version = side_of(version)
+    if dims.nodes > SIMULATE_MAX_NODES:
+        raise ValueError(f"nodes must be at most {SIMULATE_MAX_NODES:,} for the event-by-event "
+                         f"simulation (use HeartbeatsModel for larger clusters); got "
+                         f"{dims.nodes:,}")
     env = simpy.Environment()
     db = Etcd(quota_bytes=dims.quota_bytes)
     writes: list[WriteEvent] = []
@@ -389,30 +426,3 @@ def simulate(dims: HeartbeatDimensions, version: str = "naive") -> Simulation:
     return Simulation(version, writes, t, size, used, state["nospace"], state["detected"], db)
 
 
-def plot_timeline(sims: list[Simulation], fig: Any, nodes: int = 6, until_s: float = 180) -> None:
-    """Toy-scale picture: every write of the first ``nodes`` nodes, one row per node.
-
-    Marker area follows the object's size, so the Lease's few hundred bytes are specks beside
-    the NodeStatus's ~20 KB. The failed node (node 0) and its NotReady mark are highlighted.
-    """
-    axes = fig.subplots(len(sims), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, sim in zip(axes, sims):
-        c = style.colour(sim.version)
-        for kind, marker in (("NodeStatus", "s"), ("Lease", "o")):
-            ev = [w for w in sim.writes if w.kind == kind and w.node < nodes and w.t_s <= until_s]
-            if ev:
-                ax.scatter([w.t_s for w in ev], [w.node for w in ev], marker=marker, color=c,
-                           s=[max(9.0, w.size_bytes / 200) for w in ev], label=kind,
-                           edgecolors="none", alpha=0.85)
-        mark = [w for w in sim.writes if w.kind == "NotReady" and w.accepted]
-        if mark and mark[0].t_s <= until_s:
-            ax.axvline(mark[0].t_s, color=style.LIMIT, lw=1)
-            ax.text(mark[0].t_s, 0, " node 0 NotReady", va="center", fontsize=9,
-                    color=style.LIMIT)
-        ax.set_yticks(range(nodes), [f"node-{i}" for i in range(nodes)])
-        ax.set_ylim(nodes - 0.5, -0.5)
-        ax.set_title(HeartbeatsModel.naive_label if sim.version == "naive"
-                     else HeartbeatsModel.improved_label, color=c, loc="left")
-        ax.legend(loc="upper right", ncols=2, markerscale=0.8, bbox_to_anchor=(1, 1.25))
-    axes[-1].set_xlabel("time (s)")
-    axes[-1].set_xlim(0, until_s)

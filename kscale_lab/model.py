@@ -2,26 +2,77 @@
 
 Every chapter's model is a :class:`Model` with
 
-* ``dimensions`` — a :class:`~kscale_lab.dimensions.Dimensions` dataclass (the inputs),
-* ``naive(dims)`` and ``improved(dims)`` — the two versions of the mechanism, returning the
-  same :class:`Outcome` type,
-* ``plot(comparison, fig)`` — the chapter's key figure, naive beside improved.
+* ``dimensions`` — a :class:`~kscale_lab.dimensions.Dimensions` dataclass (the inputs);
+* ``versions`` — its two :class:`Version` values, the mechanism *before* the fix (naive) and
+  *after* it (improved), each with the label the chapter uses ("NodeStatus every 10 s");
+* ``run(dims, version)`` — the mechanism in that version, returning an :class:`Outcome`;
+* ``figure`` — the dotted path of its :class:`~kscale_lab.figures.ChapterFigure`, the
+  chapter's key figure (imported only when something is drawn, so models never import
+  Matplotlib).
 
-``compare`` runs both and returns a :class:`Comparison`, which the widgets draw and the
-``kscale run`` command prints as a table or as JSON. Outcome fields declared with
-:func:`metric` are the scalar results (units in the name, ``None`` meaning "never");
-other fields (time series, tables) are there for figures.
+``compare`` runs both versions and returns a :class:`Comparison`, which the widgets draw and
+``kscale run`` prints as a table or as JSON. Outcome fields declared with :func:`metric` are
+the scalar results (units in the name, ``None`` meaning "never"); every outcome also carries
+``load``, an :class:`~kscale_lab.control_plane.ApiLoad` in the one currency all chapters
+share, so the capstone can add chapters together. Other fields (time series, curves) are
+there for figures: a figure draws from the comparison it is given and never reruns the model.
+
+Every metric is deterministic: the same dimensions give the same numbers in any process.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from kscale_lab.control_plane.load import ApiLoad
 from kscale_lab.dimensions import Dimensions
+
+__all__ = ["Comparison", "Model", "Outcome", "Version", "format_value", "metric", "side_of"]
+
+SIDES = ("naive", "improved")
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a mechanism: its ``side`` of the fix and the chapter's label for it.
+
+    >>> Version("naive", "NodeStatus every 10 s").is_naive
+    True
+    """
+
+    side: str
+    """``"naive"`` (before the fix) or ``"improved"`` (after it)."""
+    label: str
+    """What the chapter calls this version, e.g. ``"Lease + rare NodeStatus"``."""
+
+    def __post_init__(self) -> None:
+        if self.side not in SIDES:
+            raise ValueError(f"side must be 'naive' or 'improved'; got {self.side!r}")
+
+    @property
+    def is_naive(self) -> bool:
+        return self.side == "naive"
+
+    def __str__(self) -> str:
+        return self.label
+
+    def __format__(self, spec: str) -> str:
+        return format(self.label, spec)
+
+
+def side_of(version: Version | str) -> str:
+    """``"naive"`` or ``"improved"``, from a :class:`Version` or from that string itself
+    (the lower-level simulations accept either)."""
+    side = getattr(version, "side", version)
+    if side not in SIDES:
+        raise ValueError(f"version must be 'naive' or 'improved'; got {version!r}")
+    return side
 
 
 def metric(*, unit: str = "", help: str, none: str = "never") -> Any:
@@ -36,7 +87,12 @@ def metric(*, unit: str = "", help: str, none: str = "never") -> Any:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Base class of a model's result; subclasses declare fields with :func:`metric`."""
+    """Base class of a model's result; subclasses declare fields with :func:`metric`.
+
+    ``load`` (keyword-only, required) is what this version puts on the apiserver and etcd.
+    """
+
+    load: ApiLoad = dataclasses.field(kw_only=True, repr=False)
 
     @classmethod
     def metric_fields(cls) -> list[dataclasses.Field]:
@@ -47,13 +103,17 @@ class Outcome:
         out: dict[str, float | int | bool | None] = {}
         for f in self.metric_fields():
             v = getattr(self, f.name)
-            if v is None or isinstance(v, bool):
-                out[f.name] = v
+            if v is None or isinstance(v, bool) or type(v).__name__ == "bool_":
+                out[f.name] = None if v is None else bool(v)
             elif isinstance(v, int) or (hasattr(v, "dtype") and v.dtype.kind in "iu"):
                 out[f.name] = int(v)
             else:
-                out[f.name] = float(v)
+                out[f.name] = float(v) + 0.0
         return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """The metrics and the ``load`` object: one version's part of ``kscale run --json``."""
+        return {**self.metrics(), "load": self.load.as_dict()}
 
     def formatted(self) -> dict[str, tuple[str, str]]:
         """Each metric as ``(human-readable value, unit)``, for tables and widgets."""
@@ -69,24 +129,39 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Naive and improved outcomes of one model at one point of its dimensions."""
+    """Both versions' outcomes of one model at one point of its dimensions.
+
+    Iterating gives ``(version, outcome)`` pairs, naive first.
+    """
 
     model: Model
     dimensions: Dimensions
     naive: Outcome
     improved: Outcome
 
+    def __iter__(self) -> Iterator[tuple[Version, Outcome]]:
+        yield self.model.versions[0], self.naive
+        yield self.model.versions[1], self.improved
+
+    def outcome(self, version: Version) -> Outcome:
+        return self.naive if version.is_naive else self.improved
+
     def as_dict(self) -> dict[str, Any]:
-        """``{"chapter", "dimensions", "naive", "improved"}``, the ``kscale run --json`` shape."""
+        """``{"chapter", "dimensions", "naive", "improved"}``, the ``kscale run --json`` shape;
+        each version holds its metrics and its ``load`` object."""
         return {"chapter": self.model.key, "dimensions": self.dimensions.as_dict(),
-                "naive": self.naive.metrics(), "improved": self.improved.metrics()}
+                "naive": self.naive.as_dict(), "improved": self.improved.as_dict()}
 
     def table(self) -> str:
         """A plain-text table: one row per metric, naive and improved side by side."""
-        rows = [("metric", self.model.naive_label, self.model.improved_label, "unit")]
+        naive, improved = self.model.versions
+        rows = [("metric", naive.label, improved.label, "unit")]
         a, b = self.naive.formatted(), self.improved.formatted()
         for name, (value, unit) in a.items():
             rows.append((name, value, b[name][0], unit))
+        for name, getter, unit in _LOAD_ROWS:
+            rows.append((name, format_value(getter(self.naive.load), unit),
+                         format_value(getter(self.improved.load), unit), unit))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = []
         for i, r in enumerate(rows):
@@ -97,6 +172,16 @@ class Comparison:
         return "\n".join(lines)
 
 
+#: The rows of the shared load shown under every table (the JSON has all of it).
+_LOAD_ROWS = (
+    ("load: requests", lambda ld: ld.requests_per_s, "req/s"),
+    ("load: rejected (429)", lambda ld: ld.rejected_per_s, "req/s"),
+    ("load: etcd writes", lambda ld: ld.etcd_write_bytes_per_s, "B/s"),
+    ("load: watch events", lambda ld: ld.watch_events_per_s, "events/s"),
+    ("load: watch bytes", lambda ld: ld.watch_bytes_per_s, "B/s"),
+)
+
+
 def format_value(v: float | int | bool | None, unit: str = "") -> str:
     """Human formatting for tables: ``never`` for None, thousands separators, 4 digits;
     byte quantities (unit ``B`` or ``B/s``) also in binary units, e.g. ``9.54 MiB``."""
@@ -105,13 +190,14 @@ def format_value(v: float | int | bool | None, unit: str = "") -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if unit in ("B", "B/s") and v >= 1024:
-        from kscale_lab.style import human_bytes
+        from kscale_lab.units import human_bytes
 
         return human_bytes(v) + ("/s" if unit == "B/s" else "")
     if isinstance(v, int):
         return f"{v:,}"
-    if math.isinf(v):
-        return "inf"
+    if math.isinf(v) or math.isnan(v):
+        return str(v)
+    v += 0.0
     if v != 0 and (abs(v) >= 1e6 or abs(v) < 1e-3):
         return f"{v:.4g}"
     if abs(v) >= 1000:
@@ -122,40 +208,67 @@ def format_value(v: float | int | bool | None, unit: str = "") -> str:
 class Model(ABC):
     """A chapter's mechanism in two versions behind one interface."""
 
-    key: ClassVar[str]            # the name used by ``kscale run KEY``
+    key: ClassVar[str]
+    """The name used by ``kscale run KEY`` (the chapter's registry key)."""
     chapter: ClassVar[int]
     title: ClassVar[str]
     dimensions: ClassVar[type[Dimensions]]
-    naive_label: ClassVar[str] = "naive"
-    improved_label: ClassVar[str] = "improved"
+    versions: ClassVar[tuple[Version, Version]]
+    """``(naive, improved)``."""
+    figure_class: ClassVar[str]
+    """``"module:Class"`` of the chapter's :class:`~kscale_lab.figures.ChapterFigure`."""
 
     @abstractmethod
+    def run(self, dims: Dimensions, version: Version) -> Outcome:
+        """The mechanism in ``version`` at ``dims``."""
+
+    def version(self, side: str) -> Version:
+        """This model's version on ``side`` (``"naive"`` or ``"improved"``)."""
+        return self.versions[SIDES.index(side_of(side))]
+
+    def _checked(self, dims: Dimensions) -> Dimensions:
+        if not isinstance(dims, self.dimensions):
+            raise ValueError(f"{self.key} takes {self.dimensions.__name__}, "
+                             f"got {type(dims).__name__}")
+        return dims
+
     def naive(self, dims: Dimensions) -> Outcome:
         """The mechanism as it was before the fix."""
+        return self.run(self._checked(dims), self.versions[0])
 
-    @abstractmethod
     def improved(self, dims: Dimensions) -> Outcome:
         """The mechanism after the fix."""
-
-    @abstractmethod
-    def plot(self, comparison: Comparison, fig: Any) -> None:
-        """Draw the chapter's key figure for ``comparison`` into the Matplotlib ``fig``."""
+        return self.run(self._checked(dims), self.versions[1])
 
     def compare(self, dims: Dimensions | None = None, **changes: Any) -> Comparison:
         """Run both versions at ``dims`` (default dimensions, with ``changes`` applied)."""
         dims = dims if dims is not None else self.dimensions()
+        dims = self._checked(dims)
         if changes:
             dims = dims.replace(**changes)
-        if not isinstance(dims, self.dimensions):
-            raise ValueError(f"{self.key} takes {self.dimensions.__name__}, "
-                             f"got {type(dims).__name__}")
         return Comparison(self, dims, self.naive(dims), self.improved(dims))
 
-    def figure(self, comparison: Comparison | None = None, **changes: Any):
-        """A new Matplotlib figure of :meth:`plot` (handy in chapters and notebooks)."""
-        from kscale_lab import style
+    def painter(self) -> type:
+        """The chapter's figure class (imports Matplotlib)."""
+        module, _, name = self.figure_class.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def plot(self, comparison: Comparison, fig: Any) -> Any:
+        """Draw the chapter's key figure for ``comparison`` into the Matplotlib ``fig``;
+        returns the :class:`~kscale_lab.figures.ChapterFigure` that drew it."""
+        painter = self.painter()(fig, comparison.dimensions)
+        painter.draw(comparison)
+        return painter
+
+    def figure(self, comparison: Comparison | None = None, **changes: Any) -> Any:
+        """A new Matplotlib figure of the chapter's key figure (for chapters and notebooks).
+
+        The figure is not kept by ``pyplot``, so making many never piles up open figures;
+        in a notebook, make it the cell's last expression (or ``display`` it) to show it.
+        """
+        from kscale_lab.figures import new_figure
 
         comparison = comparison or self.compare(**changes)
-        fig = style.new_figure()
+        fig = new_figure(self.painter().height_in)
         self.plot(comparison, fig)
         return fig

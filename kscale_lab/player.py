@@ -16,10 +16,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
 from matplotlib.animation import FuncAnimation
 
-from kscale_lab.dimensions import _fmt
 from kscale_lab.model import Model
 
 __all__ = ["sweep_player", "sweep_frames"]
@@ -48,8 +46,9 @@ def sweep_player(model: Model | str, dimension: str, values: Sequence[float], *,
                  interval_ms: int = 900, **fixed: Any):
     """An HTML player of the model's figure as ``dimension`` takes each of ``values``.
 
-    Other dimensions take their defaults, or the values in ``fixed``. Returns an
-    :class:`IPython.display.HTML` object (display it, or take ``.data`` for the markup).
+    Other dimensions take their defaults, or the values in ``fixed``. Every frame is drawn on
+    the same axes (the chapter figure's layout for the first frame), so frames compare by
+    eye. Returns an :class:`IPython.display.HTML` object (display it, or take ``.data``).
     """
     from IPython.display import HTML
 
@@ -58,27 +57,39 @@ def sweep_player(model: Model | str, dimension: str, values: Sequence[float], *,
     m = _model(model)
     spec = m.dimensions.spec(dimension)
     comparisons = sweep_frames(m, dimension, values, **fixed)
-    fig = style.new_figure()
-    unit = f" {spec.unit}" if spec.unit else ""
+    painter_class = m.painter()
+    keys = {painter_class.layout_key(c.dimensions) for c in comparisons}
+    if len(keys) > 1:
+        raise ValueError(f"sweeping {dimension} changes the figure's axes; a player needs "
+                         "one set of axes for every frame (fix the dimensions they depend on)")
+    band_in = 0.3                          # a strip under the figure for the frame's value
+    height = painter_class.height_in + band_in
+    fig = style.new_figure(height)
+    fig.get_layout_engine().set(rect=(0, band_in / height, 1, 1 - band_in / height))
+    painter = painter_class(fig, comparisons[0].dimensions)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")          # every frame keeps the first frame's axes
+    drawn: list = []
 
     def draw(i: int) -> list:
-        fig.clf()
-        m.plot(comparisons[i], fig)
-        fig.suptitle(f"{spec.label} = {_fmt(comparisons[i].dimensions.as_dict()[dimension])}"
-                     f"{unit}   (frame {i + 1} of {len(comparisons)})", fontsize=10,
-                     color=style.NEUTRAL)
+        for item in drawn:
+            item.remove()
+        drawn[:] = painter.draw(comparisons[i])
+        drawn.append(fig.text(0.01, 0.01, f"{spec.label} = "
+                              f"{spec.format(comparisons[i].dimensions.as_dict()[dimension])}"
+                              f"   (frame {i + 1} of {len(comparisons)})", fontsize=9,
+                              color=style.NEUTRAL, va="bottom"))
         return []
 
     anim = FuncAnimation(fig, draw, frames=len(comparisons), interval=interval_ms, blit=False)
     markup = anim.to_jshtml(default_mode="once")
-    plt.close(fig)
     # The template links Font Awesome from a CDN for its button icons; the book's theme (and
     # JupyterLab) already ship Font Awesome, and the site must load nothing from other hosts.
     markup = re.sub(r"<link[^>]*font-awesome[^>]*>", "", markup)
-    first = _fmt(comparisons[0].dimensions.as_dict()[dimension])
-    last = _fmt(comparisons[-1].dimensions.as_dict()[dimension])
+    first = spec.format(comparisons[0].dimensions.as_dict()[dimension])
+    last = spec.format(comparisons[-1].dimensions.as_dict()[dimension])
     alt = html.escape(f"{m.title}: the chapter's figure, naive beside improved, for "
-                      f"{spec.label} from {first} to {last}{unit}, one frame per value",
+                      f"{spec.label} from {first} to {last}, one frame per value",
                       quote=True)
     markup = re.sub(r"<img id=\"(_anim_img[0-9a-f]+)\"", rf'<img id="\1" alt="{alt}"', markup)
     return HTML(markup)

@@ -8,10 +8,11 @@ at 100 dpi) and every axis label carries its unit.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import matplotlib
+
+from kscale_lab.units import human_bytes, human_seconds  # noqa: F401  (re-exported)
 
 NAIVE = "#d95f02"        # orange: the mechanism before the fix
 IMPROVED = "#1b9e77"     # teal: the mechanism after the fix
@@ -44,43 +45,39 @@ def apply() -> None:
 def new_figure(height_in: float = 3.6, layout: str | None = "constrained", **kwargs: Any):
     """A Matplotlib :class:`~matplotlib.figure.Figure` in the course style.
 
-    Uses ``pyplot`` so the figure shows inline in notebooks and book pages.
+    The figure is not registered with ``pyplot``: making many never piles up open figures
+    (nor pyplot's warning after 20), and nothing needs closing. In a notebook, show it by
+    making it a cell's last expression or with ``display(fig)``.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     apply()
-    return plt.figure(figsize=(WIDTH_IN, height_in), layout=layout, **kwargs)
+    fig = Figure(figsize=(WIDTH_IN, height_in), layout=layout, **kwargs)
+    FigureCanvasAgg(fig)
+    _enable_inline_display()
+    return fig
 
 
-def colour(version: str) -> str:
-    """The colour of ``"naive"`` or ``"improved"``."""
-    return {"naive": NAIVE, "improved": IMPROVED}[version]
+def _enable_inline_display() -> None:
+    """In IPython, make sure figures display as images (the inline backend's formatter)."""
+    import sys
+
+    if "IPython" in sys.modules:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None and not getattr(shell, "_kscale_figures", False):
+            from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+            set_matplotlib_formats("png")
+            shell._kscale_figures = True
 
 
-_BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"]
-
-
-def human_bytes(n: float) -> str:
-    """``1536`` → ``'1.5 KiB'``; binary units, as etcd's quota is set."""
-    if n is None:
-        return "never"
-    if n < 1024:
-        return f"{n:.0f} B"
-    k = min(int(math.log(n, 1024)), len(_BYTE_UNITS) - 1)
-    return f"{n / 1024 ** k:.3g} {_BYTE_UNITS[k]}"
-
-
-def human_seconds(s: float | None) -> str:
-    """``None`` → ``'never'``; ``95`` → ``'1 min 35 s'``; ``7200`` → ``'2 h'``."""
-    if s is None:
-        return "never"
-    if s < 60:
-        return f"{s:.3g} s"
-    if s < 3600:
-        m, r = divmod(round(s), 60)
-        return f"{m} min {r} s" if r else f"{m} min"
-    h, r = divmod(round(s), 3600)
-    return f"{h} h {r // 60} min" if r // 60 else f"{h} h"
+def colour(version: Any) -> str:
+    """The colour of a :class:`~kscale_lab.model.Version` (or of ``"naive"``/``"improved"``)."""
+    side = getattr(version, "side", version)
+    return {"naive": NAIVE, "improved": IMPROVED}[side]
 
 
 def bytes_axis(ax: Any, axis: str = "y") -> None:

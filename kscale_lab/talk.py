@@ -110,7 +110,7 @@ def _iptables() -> Finding:
 def _scheduling() -> Finding:
     from kscale_lab.scheduler import TALK, SchedulerDimensions, SchedulerModel
 
-    m = SchedulerModel(measure_python=False)
+    m = SchedulerModel()
     at2k = m.naive(SchedulerDimensions(nodes=2000)).pods_per_s
     at5k = m.naive(SchedulerDimensions(nodes=5000)).pods_per_s
     aff = m.naive(SchedulerDimensions(nodes=5000, anti_affinity_fraction=1.0)).pods_per_s

@@ -1,75 +1,106 @@
 """Widgets from metadata: one explorer for every chapter's model.
 
 :func:`explore` reads a model's :class:`~kscale_lab.dimensions.Dimensions` and builds one
-slider per dimension (integer, float or logarithmic, with the range and unit from the field's
-metadata and its help text as a tooltip). Moving a slider recomputes naive *and* improved and
-redraws the chapter's figure beside a table of the metrics. Sliders use
-``continuous_update=False``: nothing is recomputed while a handle is being dragged, only when
-it is released (or moved with the keyboard), which keeps the kernel free and the page calm.
+control per dimension — a slider for a number (integer, real or logarithmic, with the range
+and unit from the field's metadata and its help text as a tooltip), a drop-down for a choice,
+a checkbox for an on/off setting. Moving a control recomputes naive *and* improved and
+redraws the chapter's figure beside a table of the metrics.
+
+Three promises:
+
+* **What the controls show is what was computed.** A move the model refuses (a grace period
+  shorter than the heartbeat, say) puts the control back where it was and says why; a
+  slider whose range depends on another dimension (a failure time within the simulated time)
+  follows that dimension.
+* **Fast.** Sliders use ``continuous_update=False`` (nothing recomputes while a handle is
+  dragged), and the figure is redrawn by :class:`~kscale_lab.figures.live.LiveFigure`: the
+  axes, ticks and labels are rendered once, only the data on every move.
+* **Still axes.** A chapter's figure keeps its axes across slider positions, so two
+  positions can be compared by eye.
 """
 
 from __future__ import annotations
 
-import io
+import html
 import math
 from typing import Any
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
-from IPython.display import Image, display
+from IPython.display import display
 
 from kscale_lab.dimensions import DimensionSpec
+from kscale_lab.figures.live import LiveFigure
 from kscale_lab.model import Comparison, Model
 
-__all__ = ["Explorer", "explore", "slider_for"]
+__all__ = ["Explorer", "control_for", "explore"]
+
+_WIDE = {"style": {"description_width": "18em"}, "layout": W.Layout(width="40em",
+                                                                    max_width="100%")}
 
 
-def slider_for(spec: DimensionSpec, value: float) -> W.ValueWidget:
-    """The slider a dimension's metadata asks for, set to ``value``."""
+def control_for(spec: DimensionSpec, value: Any, hi: float | None = None) -> W.ValueWidget:
+    """The control a dimension's metadata asks for, set to ``value`` (``hi``: a tighter
+    upper bound than the spec's, for a range that depends on another dimension)."""
     desc = spec.label + (f" ({spec.unit})" if spec.unit else "")
-    common = dict(description=desc, continuous_update=False, tooltip=spec.help,
-                  style={"description_width": "18em"}, layout=W.Layout(width="40em"))
+    common = dict(description=desc, tooltip=spec.help, **_WIDE)
+    if spec.kind == "bool":
+        return W.Checkbox(value=bool(value), indent=False, **common)
+    if spec.kind == "choice":
+        return W.Dropdown(options=list(spec.choices), value=value, **common)
+    hi = spec.hi if hi is None else min(hi, spec.hi)
+    common["continuous_update"] = False
     if spec.log:
-        lo, hi = math.log10(max(spec.lo, 1e-12)), math.log10(spec.hi)
-        s = W.FloatLogSlider(value=max(value, spec.lo), base=10, min=lo, max=hi,
-                             step=(hi - lo) / 200,
-                             readout_format=",.0f" if spec.integer else ".3g", **common)
-    elif spec.integer:
-        s = W.IntSlider(value=int(value), min=int(spec.lo), max=int(spec.hi),
-                        step=int(spec.step or 1), **common)
-    else:
-        s = W.FloatSlider(value=value, min=spec.lo, max=spec.hi,
-                          step=spec.step or (spec.hi - spec.lo) / 100, readout_format=".4g",
-                          **common)
-    return s
+        lo, top = math.log10(spec.lo), math.log10(hi)
+        return W.FloatLogSlider(value=max(value, spec.lo), base=10, min=lo, max=top,
+                                step=(top - lo) / 200,
+                                readout_format=",.0f" if spec.integer else ".3g", **common)
+    if spec.integer:
+        return W.IntSlider(value=int(value), min=int(spec.lo), max=int(hi),
+                           step=int(spec.step or 1), **common)
+    return W.FloatSlider(value=value, min=spec.lo, max=hi,
+                         step=spec.step or (spec.hi - spec.lo) / 100, readout_format=".4g",
+                         **common)
 
 
-def _clip(spec: DimensionSpec, v: float) -> int | float:
-    """Slider values back into a dimension's domain (log sliders give floats)."""
+def _from_control(spec: DimensionSpec, v: Any) -> Any:
+    """A control's value back in the dimension's domain (log sliders give floats)."""
+    if not spec.numeric:
+        return v
     v = min(max(v, spec.lo), spec.hi)
-    return int(round(v)) if spec.integer else float(v)
+    if spec.integer:
+        return int(round(v))
+    if spec.step:                       # 0.1 + 0.2 on a slider is 0.30000000000000004
+        return float(round(v / spec.step) * spec.step)
+    return float(v)
+
+
+def _set_max(control: W.ValueWidget, spec: DimensionSpec, hi: float) -> None:
+    hi = min(hi, spec.hi)
+    control.max = math.log10(hi) if spec.log else (int(hi) if spec.integer else hi)
 
 
 def metrics_html(c: Comparison) -> str:
     """The comparison as a small HTML table, naive and improved in their colours."""
     from kscale_lab import style
 
+    naive, improved = c.model.versions
     a, b = c.naive.formatted(), c.improved.formatted()
     rows = "".join(
-        f"<tr><td>{k}</td><td style='text-align:right'>{value}</td>"
-        f"<td style='text-align:right'>{b[k][0]}</td><td>{unit}</td></tr>"
+        f"<tr><td>{k}</td><td style='text-align:right'>{html.escape(value)}</td>"
+        f"<td style='text-align:right'>{html.escape(b[k][0])}</td>"
+        f"<td>{html.escape(unit)}</td></tr>"
         for k, (value, unit) in a.items())
     return ("<table class='kscale-metrics'><thead><tr><th>metric</th>"
-            f"<th style='color:{style.NAIVE}'>{c.model.naive_label}</th>"
-            f"<th style='color:{style.IMPROVED}'>{c.model.improved_label}</th><th>unit</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>")
+            f"<th style='color:{style.NAIVE}'>{html.escape(naive.label)}</th>"
+            f"<th style='color:{style.IMPROVED}'>{html.escape(improved.label)}</th>"
+            f"<th>unit</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 class Explorer:
-    """Sliders over a model's dimensions, a figure and a metrics table that follow them.
+    """Controls over a model's dimensions, a figure and a metrics table that follow them.
 
-    ``only`` limits the sliders to some dimensions (the others keep the values in ``dims``);
-    ``changes`` set initial values. :meth:`update` is what a slider calls; tests and the
+    ``only`` limits the controls to some dimensions (the others keep the values in ``dims``);
+    ``changes`` set initial values. :meth:`update` is what a control calls; tests and the
     benchmark call it directly.
     """
 
@@ -84,60 +115,71 @@ class Explorer:
                 model.dimensions.spec(name)
             specs = [s for s in specs if s.name in only]
         self.specs = {s.name: s for s in specs}
-        self.sliders = {s.name: slider_for(s, getattr(self.dims, s.name)) for s in specs}
-        self.output = W.Output(layout=W.Layout(min_height="24em"))
+        self.controls: dict[str, W.ValueWidget] = {}
+        for s in specs:
+            bound = self._bound(s, self.dims)
+            self.controls[s.name] = control_for(s, getattr(self.dims, s.name), bound)
+        self.sliders = self.controls                 # the name the labs have used
+        self.live = LiveFigure(model)
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.table = W.HTML()
         self.message = W.HTML()
-        for name, sl in self.sliders.items():
-            sl.observe(self._on_change(name), names="value")
+        self._reverting = False
+        for name, control in self.controls.items():
+            control.observe(self._on_change(name), names="value")
         self.comparison: Comparison | None = None
-        self._positions: list | None = None      # the first figure's layout, reused
-        self.widget = W.VBox([W.VBox(list(self.sliders.values())), self.message,
-                              self.output, self.table])
+        self.widget = W.VBox([W.VBox(list(self.controls.values())), self.message,
+                              self.image, self.table])
         self.update()
+
+    def _bound(self, spec: DimensionSpec, dims: Any) -> float | None:
+        if spec.hi_dim is None:
+            return None
+        return getattr(dims, spec.hi_dim) + spec.hi_offset
 
     def _on_change(self, name: str):
         def handler(change: dict) -> None:
-            self.update(**{name: _clip(self.specs[name], change["new"])})
+            if self._reverting:
+                return
+            if self.update(**{name: _from_control(self.specs[name], change["new"])}) is None:
+                self._revert(name)
         return handler
 
+    def _revert(self, name: str) -> None:
+        """Put a refused control back on the value that was computed."""
+        self._reverting = True
+        try:
+            spec, value = self.specs[name], getattr(self.dims, name)
+            self.controls[name].value = value if not spec.log else max(value, spec.lo)
+        finally:
+            self._reverting = False
+
     def update(self, **changes: Any) -> Comparison | None:
-        """Apply ``changes`` to the dimensions, recompute and redraw; returns the comparison."""
+        """Apply ``changes``, recompute and redraw; returns the comparison, or ``None`` (and
+        a message saying why) when the model refuses the new dimensions."""
         try:
             dims = self.dims.replace(**changes) if changes else self.dims
             comparison = self.model.compare(dims)
-        except ValueError as err:     # cross-field rules: say why, keep the last good figure
-            self.message.value = f"<b style='color:#b00'>Not a valid cluster:</b> {err}"
+        except ValueError as err:     # a rule between dimensions: say why, keep the figure
+            self.message.value = ("<b style='color:#b00'>Not a valid cluster:</b> "
+                                  f"{html.escape(str(err))} <i>(the control went back)</i>")
             return None
         self.dims, self.comparison = dims, comparison
+        for name, spec in self.specs.items():      # ranges that follow other dimensions
+            if spec.hi_dim in changes:
+                self._reverting = True
+                try:
+                    _set_max(self.controls[name], spec, self._bound(spec, dims))
+                finally:
+                    self._reverting = False
         self.message.value = ""
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(Image(self.render(comparison)))
+        self.image.value = self.render(comparison)
         self.table.value = metrics_html(comparison)
         return comparison
 
     def render(self, comparison: Comparison) -> bytes:
-        """The figure as PNG bytes.
-
-        The first figure is laid out by Matplotlib's constrained layout; later ones reuse its
-        axes positions, which saves a third of an update's time.
-        """
-        from kscale_lab import style
-
-        fig = style.new_figure(layout=None if self._positions else "constrained")
-        self.model.plot(comparison, fig)
-        if self._positions and len(self._positions) == len(fig.axes):
-            for ax, pos in zip(fig.axes, self._positions):
-                ax.set_position(pos)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        if not self._positions:
-            self._positions = [ax.get_position() for ax in fig.axes]
-        plt.close(fig)
-        return buf.getvalue()
-        self.table.value = metrics_html(comparison)
-        return comparison
+        """The figure of ``comparison`` as PNG bytes."""
+        return self.live.render(comparison)
 
     def _ipython_display_(self) -> None:
         display(self.widget)
@@ -150,4 +192,3 @@ def explore(model: Model | str, only: list[str] | None = None, **changes: Any) -
 
         model = get(model)
     return Explorer(model, only=only, **changes)
-

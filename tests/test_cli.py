@@ -52,14 +52,14 @@ def test_run_table_output(capsys):
 
 @pytest.mark.parametrize("argv, needle", [
     (["run", "nope"], "unknown chapter 'nope'"),
-    (["run", "heartbeats", "--pods", "3"], "unknown dimension --pods for heartbeats"),
-    (["run", "heartbeats", "--nodes", "-5"], "nodes must be a whole number from 1 to 15,000"),
-    (["run", "heartbeats", "--nodes", "abc"], "nodes must be a number; got 'abc'"),
-    (["run", "heartbeats", "--nodes", "2.5"], "got 2.5"),
-    (["run", "heartbeats", "--nodes"], "--nodes needs a value"),
-    (["run", "heartbeats", "--quota-gib", "nan"], "quota_gib must be a number from"),
+    (["run", "heartbeats", "--pods", "3"], "unrecognized arguments: --pods 3 for heartbeats"),
+    (["run", "heartbeats", "--nodes"], "--nodes: expected one argument"),
     (["run"], "kscale run needs a chapter"),
+    (["run", "--nodes", "3"], "kscale run needs a chapter first"),
+    (["list", "extra"], "kscale list takes no arguments"),
     (["frobnicate"], "unknown command 'frobnicate'"),
+    (["run", "heartbeats", "--horizon-s", "60"],
+     "horizon_s = 60 s conflicts with failed_node_at_s = 100 s (its default)"),
 ])
 def test_errors_exit_2_with_one_line_naming_the_problem(capsys, argv, needle):
     code, out, err = run(capsys, *argv)
@@ -67,6 +67,26 @@ def test_errors_exit_2_with_one_line_naming_the_problem(capsys, argv, needle):
     assert out == ""
     assert needle in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_run_help_without_a_chapter_lists_the_chapters(capsys):
+    for flag in ("-h", "--help"):
+        code, out, _ = run(capsys, "run", flag)
+        assert code == 0 and "heartbeats" in out and "kube-proxy" in out
+
+
+def test_minus_zero_is_printed_as_zero(capsys):
+    code, out, _ = run(capsys, "run", "heartbeats", "--other-kib-per-node", "-0", "--json")
+    assert code == 0 and json.loads(out)["dimensions"]["other_kib_per_node"] == 0
+    assert "-0" not in out
+
+
+def test_a_terminal_that_cannot_show_unicode_gets_ascii():
+    out = subprocess.run([sys.executable, "-m", "kscale_lab.cli", "run", "heartbeats",
+                          "--nodes", "100"], capture_output=True,
+                         env={"PYTHONIOENCODING": "ascii", "PATH": ""})
+    assert out.returncode == 0, out.stderr
+    assert b"Node heartbeats - NodeStatus" in out.stdout
 
 
 def test_console_script_is_installed():

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from kscale_lab.dimensions import Dimensions, dimension
+from kscale_lab.dimensions import DimensionConflict, Dimensions, choice, dimension, flag
 from kscale_lab.heartbeats import HeartbeatDimensions
 
 
@@ -57,15 +57,38 @@ def test_cross_field_rule_names_both_fields():
     with pytest.raises(ValueError, match="grace_period_s must be longer than the "
                                          "status_update_period_s"):
         HeartbeatDimensions(status_update_period_s=60, grace_period_s=40)
-    with pytest.raises(ValueError, match="failed_node_at_s must be from 0 to horizon_s - 1"):
+    with pytest.raises(ValueError, match="failed_node_at_s must be from 0 to horizon_s − 1"):
         HeartbeatDimensions(failed_node_at_s=4000, horizon_s=3600)
 
 
-def test_every_chapter_default_is_valid_and_within_declared_ranges():
-    from kscale_lab.chapters import CHAPTERS
+def test_a_conflict_names_the_value_given_and_the_value_kept():
+    with pytest.raises(DimensionConflict) as err:
+        HeartbeatDimensions().replace(horizon_s=60)
+    assert str(err.value).startswith("horizon_s = 60 s conflicts with failed_node_at_s = 100 s "
+                                     "(its default)")
+    assert set(err.value.fields) == {"failed_node_at_s", "horizon_s"}
 
-    for model in CHAPTERS.values():
-        dims = model.dimensions()
-        for s in model.dimensions.specs():
-            assert s.lo <= getattr(dims, s.name) <= s.hi, (model.key, s.name)
-            assert s.help and s.label
+
+@dataclass(frozen=True)
+class Kinds(Dimensions):
+    mode: str = choice("rr", choices=("rr", "lc"), help="IPVS scheduler")
+    bookmarks: bool = flag(False, help="allowWatchBookmarks")
+
+
+def test_choices_and_flags_check_and_parse():
+    assert Kinds(mode="LC ").mode == "lc"
+    with pytest.raises(ValueError, match="mode must be one of 'rr', 'lc'; got 'wrr'"):
+        Kinds(mode="wrr")
+    with pytest.raises(ValueError, match="bookmarks must be on or off; got 1"):
+        Kinds(bookmarks=1)
+    assert Kinds.spec("bookmarks").parse("on") is True
+    assert Kinds.spec("bookmarks").parse("off") is False
+    assert Kinds.spec("mode").parse("lc") == "lc"
+
+
+def test_numpy_scalars_are_accepted_and_huge_numbers_refused_plainly():
+    import numpy as np
+
+    assert Toy(nodes=np.int64(7)).nodes == 7 and Toy(ratio=np.float32(0.5)).ratio == 0.5
+    with pytest.raises(ValueError, match=r"got 1.000e\+400"):
+        Toy(nodes=10**400)

@@ -18,7 +18,7 @@ CHECKS = [
 
 def test_every_chapter_has_checks():
     chapters = {name.split(".")[0] for name, _ in CHECKS}
-    assert {"envelope", "heartbeats", "kube_proxy", "scheduling"} <= chapters
+    assert {"envelope", "heartbeats", "kube_proxy", "scheduler"} <= chapters
 
 
 @pytest.mark.parametrize("name, q", CHECKS, ids=[n for n, _ in CHECKS])

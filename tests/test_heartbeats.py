@@ -126,10 +126,6 @@ def test_simulation_records_the_mechanism():
         simulate(d, "fast")
 
 
-def test_same_dimensions_same_numbers():
-    assert MODEL.compare().as_dict() == MODEL.compare().as_dict()
-
-
 def test_figure_draws_both_versions_and_the_quota():
     import matplotlib.pyplot as plt
 

@@ -47,7 +47,7 @@ from kscale_lab.kube_proxy.model import (
     ipvs_entries_per_packet,
     queued_lag_s,
 )
-from kscale_lab.kube_proxy.sync import Change, SyncRun, plot_rollout, simulate
+from kscale_lab.kube_proxy.sync import Change, SyncRun, simulate
 
 __all__ = [
     "FIXED_RULES", "IPTABLES_PER_RULE_S", "IPTABLES_SYNC_BASE_S", "IPVS_OP_BYTES",
@@ -55,6 +55,6 @@ __all__ = [
     "IpvsProxier", "KubeProxyDimensions", "KubeProxyModel", "KubeProxyOutcome", "Packet",
     "Route", "Service", "SyncRun", "batched_lag_s", "growth_exponent", "ip_int", "ip_str",
     "iptables_payload_bytes", "iptables_rules", "iptables_rules_per_packet", "iptables_sync_s",
-    "ipvs_entries", "ipvs_entries_per_packet", "make_services", "plot_rollout",
+    "ipvs_entries", "ipvs_entries_per_packet", "make_services",
     "queued_lag_s", "random_packets", "simulate", "unknown_packet",
 ]

@@ -39,17 +39,16 @@ busy (see :func:`batched_lag_s`). IPVS applies changes one by one, an M/D/1 queu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from kscale_lab import style
-from kscale_lab.dimensions import Dimensions, dimension
+from kscale_lab.control_plane.load import ApiLoad
+from kscale_lab.dimensions import Dimensions, dimension, shared
 from kscale_lab.kube_proxy.iptables import FIXED_RULES
 from kscale_lab.kube_proxy.ipvs import SVC_TAB_SIZE
-from kscale_lab.model import Comparison, Model, Outcome, metric
+from kscale_lab.model import Model, Outcome, Version, metric
 
 #: iptables sync, fixed part: start ``iptables-restore``, take the xtables lock, read the
 #: current chains. Illustrative.
@@ -74,13 +73,9 @@ IPVS_OP_BYTES = 20 + 48 + 72
 class KubeProxyDimensions(Dimensions):
     """The dimensions that suffer (#services, #backends/service) and the endpoint churn."""
 
-    services: int = dimension(10_000, lo=1, hi=20_000, unit="services", log=True,
-                              label="services",
-                              help="Service ports in the cluster (the envelope's threshold "
-                                   "is 10,000 services)")
-    backends_per_service: int = dimension(
-        10, lo=1, hi=500, unit="endpoints", log=True, label="backends/service",
-        help="Ready endpoints per service port (the envelope's threshold is 250)")
+    services: int = shared("services", 10_000, help="Here: service ports")
+    backends_per_service: int = shared("backends_per_service", 10,
+                                       help="Here: ready endpoints per service port")
     endpoint_changes_per_s: float = dimension(
         5.0, lo=0.1, hi=1000.0, unit="changes/s", log=True, label="endpoint churn",
         help="Endpoint changes per second across the cluster (pods starting, stopping, "
@@ -105,6 +100,9 @@ class KubeProxyOutcome(Outcome):
                                               "in the kernel, at the given churn")
     busy_fraction: float = metric(unit="", help="Fraction of the time the proxier is busy "
                                                 "applying changes, at the given churn")
+    curve: dict | None = field(default=None, repr=False)
+    """This proxier's ``rules_per_packet`` and ``update_latency_s`` over
+    :data:`SWEEP_SERVICES`, at the same backends per service (for the figure)."""
 
 
 # --- closed forms (NumPy-friendly: services and backends may be arrays) ---------------------
@@ -167,7 +165,7 @@ def growth_exponent(x: Any, y: Any, decades: float = 1.0) -> float:
     return float(np.polyfit(np.log10(x[top]), np.log10(y[top]), 1)[0])
 
 
-SWEEP_SERVICES = np.unique(np.geomspace(10, 20_000, 41).round().astype(int))
+SWEEP_SERVICES = np.unique(np.geomspace(10, 50_000, 45).round().astype(int))
 
 
 class KubeProxyModel(Model):
@@ -177,10 +175,15 @@ class KubeProxyModel(Model):
     chapter = 4
     title = "kube-proxy"
     dimensions = KubeProxyDimensions
-    naive_label = "iptables"
-    improved_label = "IPVS"
+    versions = (Version("naive", "iptables"), Version("improved", "IPVS"))
+    figure_class = "kscale_lab.figures.kube_proxy:KubeProxyFigure"
 
-    def naive(self, dims: KubeProxyDimensions) -> KubeProxyOutcome:
+    def run(self, dims: KubeProxyDimensions, version: Version) -> KubeProxyOutcome:
+        """The proxier's work on one node. Its load on the control plane (the Endpoints
+        that every kube-proxy watches) is chapter 8's subject: not counted here."""
+        return self._naive(dims) if version.is_naive else self._improved(dims)
+
+    def _naive(self, dims: KubeProxyDimensions) -> KubeProxyOutcome:
         s, n = dims.services, dims.backends_per_service
         sync = float(iptables_sync_s(s, n))
         lag, busy = batched_lag_s(sync, dims.endpoint_changes_per_s)
@@ -189,16 +192,18 @@ class KubeProxyModel(Model):
             rules_per_packet=float(iptables_rules_per_packet(s, n)),
             update_latency_s=sync, rolling_update_s=2 * n * sync,
             sync_payload_bytes=int(iptables_payload_bytes(s, n)),
-            rule_lag_s=float(lag), busy_fraction=float(busy))
+            rule_lag_s=float(lag), busy_fraction=float(busy),
+            curve=self.sweep(dims)["naive"] | {"services": SWEEP_SERVICES}, load=ApiLoad())
 
-    def improved(self, dims: KubeProxyDimensions) -> KubeProxyOutcome:
+    def _improved(self, dims: KubeProxyDimensions) -> KubeProxyOutcome:
         s, n = dims.services, dims.backends_per_service
         lag, busy = queued_lag_s(IPVS_PER_OP_S, dims.endpoint_changes_per_s)
         return KubeProxyOutcome(
             rules_total=int(ipvs_entries(s, n)),
             rules_per_packet=float(ipvs_entries_per_packet(s, n)),
             update_latency_s=IPVS_PER_OP_S, rolling_update_s=2 * n * IPVS_PER_OP_S,
-            sync_payload_bytes=IPVS_OP_BYTES, rule_lag_s=lag, busy_fraction=busy)
+            sync_payload_bytes=IPVS_OP_BYTES, rule_lag_s=lag, busy_fraction=busy,
+            curve=self.sweep(dims)["improved"] | {"services": SWEEP_SERVICES}, load=ApiLoad())
 
     def sweep(self, dims: KubeProxyDimensions, services: Any = SWEEP_SERVICES) -> dict:
         """Both proxiers' per-packet work and update latency over ``services`` (closed form)."""
@@ -208,54 +213,3 @@ class KubeProxyModel(Model):
                           "update_latency_s": iptables_sync_s(services, n)},
                 "improved": {"rules_per_packet": ipvs_entries_per_packet(services, n),
                              "update_latency_s": np.full(len(services), IPVS_PER_OP_S)}}
-
-    def plot(self, comparison: Comparison, fig: Any) -> None:
-        """Log-log sweeps over #services: rules per packet (left), one update (right)."""
-        dims: KubeProxyDimensions = comparison.dimensions  # type: ignore[assignment]
-        sw = self.sweep(dims)
-        xs = sw["services"]
-        axes = fig.subplots(1, 2)
-        panels = (("rules_per_packet", "rules evaluated per new connection",
-                   "routing a packet"),
-                  ("update_latency_s", "time to apply one endpoint change (s)",
-                   "updating the rules"))
-        for ax, (name, ylabel, title) in zip(axes, panels):
-            for version in ("naive", "improved"):
-                ys = sw[version][name]
-                k = growth_exponent(xs, ys)
-                label = f"{getattr(self, version + '_label')}: ∝ services^{k:.2f}"
-                colour = style.colour(version)
-                ax.plot(xs, ys, color=colour, label=label)
-                ax.plot(dims.services, getattr(getattr(comparison, version), name), "o",
-                        color=colour, ms=7)
-            ax.set_xlabel("services")
-            ax.set_ylabel(ylabel)
-            ax.set_title(title, y=1.0)        # a fixed position: no auto-placement pass
-            ax.legend(loc="upper left", handlelength=1.2)
-        log_axes(axes[0], (7, 3e4), (1, 3e4))
-        log_axes(axes[1], (7, 3e4), (3e-5, 300))
-        axes[1].axvline(dims.services, color=style.LIMIT, lw=0.8, ls=":")
-        fig.suptitle(f"{dims.backends_per_service:,} backends per service; dots: "
-                     f"{dims.services:,} services", fontsize=10)
-
-
-def log_axes(ax: Any, xlim: tuple[float, float], ylim: tuple[float, float],
-             every: tuple[int, int] = (1, 1)) -> None:
-    """Log-log axes with ticks at the powers of ten inside the limits (every ``every`` th
-    decade on x and y), labelled plainly, and no minor ticks (Matplotlib's log minor ticks
-    cost ~40 ms per figure)."""
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    for axis, (lo, hi), setlim, step in ((ax.xaxis, xlim, ax.set_xlim, every[0]),
-                                         (ax.yaxis, ylim, ax.set_ylim, every[1])):
-        decades = 10.0 ** np.arange(np.ceil(np.log10(lo)), np.floor(np.log10(hi)) + 1, step)
-        axis.set_major_locator(FixedLocator(decades))
-        axis.set_minor_locator(NullLocator())
-        axis.set_major_formatter(FuncFormatter(_tick))
-        setlim(lo, hi)
-
-
-def _tick(v: float, _pos: int) -> str:
-    if v >= 1:
-        return f"{v:,.0f}"
-    return f"{v:g}"

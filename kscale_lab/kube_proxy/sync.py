@@ -20,19 +20,17 @@ Over a long run its mean lag agrees with the closed forms of
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import simpy
 
-from kscale_lab import style
 from kscale_lab.kube_proxy.cluster import SEED
 from kscale_lab.kube_proxy.model import (
     IPVS_PER_OP_S,
     KubeProxyDimensions,
-    KubeProxyModel,
     iptables_sync_s,
 )
+from kscale_lab.model import Version, side_of
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ class SyncRun:
         return max(done) if done else None
 
 
-def simulate(dims: KubeProxyDimensions, version: str = "naive", horizon_s: float = 40.0,
+def simulate(dims: KubeProxyDimensions, version: Version | str = "naive", horizon_s: float = 40.0,
              rollout_at_s: float | None = 4.0, rollout_step_s: float = 2.0,
              seed: int = SEED) -> SyncRun:
     """Run one node's proxier through a rolling update and background churn, event by event.
@@ -85,8 +83,7 @@ def simulate(dims: KubeProxyDimensions, version: str = "naive", horizon_s: float
     The rolling update replaces ``dims.backends_per_service`` backends, one every
     ``rollout_step_s`` from ``rollout_at_s`` (``None``: no rollout), each step an add and a
     remove. Changes still pending at ``horizon_s`` are applied after it (the run drains)."""
-    if version not in ("naive", "improved"):
-        raise ValueError(f"version must be 'naive' or 'improved'; got {version!r}")
+    version = side_of(version)
     if not horizon_s > 0:
         raise ValueError(f"horizon_s must be positive; got {horizon_s!r}")
     if not rollout_step_s > 0:
@@ -146,38 +143,3 @@ def simulate(dims: KubeProxyDimensions, version: str = "naive", horizon_s: float
         env.run(until=env.now + max(op_s, 1e-3))
     done.sort(key=lambda c: (c.t_s, c.applied_s))
     return SyncRun(version, done, syncs, op_s, horizon_s)
-
-
-def plot_rollout(runs: list[SyncRun], fig: Any, until_s: float | None = None) -> None:
-    """Toy-scale picture: the rollout's new backends in the Deployment (grey) and in the
-    kernel's rules (colour), one panel per proxier; iptables syncs as bars underneath."""
-    axes = fig.subplots(len(runs), 1, sharex=True, squeeze=False)[:, 0]
-    until = until_s or max(r.horizon_s for r in runs)
-    for ax, run in zip(axes, runs):
-        c = style.colour(run.version)
-        roll = sorted((ch for ch in run.changes if ch.kind == "rollout"), key=lambda ch: ch.t_s)
-        steps = len(roll) // 2
-        wanted_t = [0.0] + [ch.t_s for ch in roll[::2]] + [until]
-        ax.step(wanted_t, [0, *range(1, steps + 1), steps], where="post", color=style.LIMIT,
-                ls="--", lw=1.2, label="new backends in the Deployment")
-        applied = sorted(ch.applied_s for ch in roll[::2])
-        ax.step([0.0, *applied, until], [0, *range(1, steps + 1), steps], where="post",
-                color=c, label="new backends in the kernel's rules")
-        churn = [ch for ch in run.changes if ch.kind == "churn" and ch.t_s <= until]
-        ax.plot([ch.t_s for ch in churn], [-0.9] * len(churn), "|", color=style.NEUTRAL, ms=6,
-                label="other endpoint changes")
-        if run.version == "naive":
-            bars = [(s, e - s) for s, e, _ in run.syncs if s <= until]
-            ax.broken_barh(bars, (-2.1, 0.8), facecolors=c, alpha=0.55, edgecolor="white")
-            ax.text(until, -1.7, "syncs ", ha="right", va="center", fontsize=8, color=c)
-        label = KubeProxyModel.naive_label if run.version == "naive" else \
-            KubeProxyModel.improved_label
-        ax.set_title(f"{label}: mean lag {run.mean_lag_s() * 1000:,.1f} ms"
-                     if run.mean_lag_s() < 1 else
-                     f"{label}: mean lag {run.mean_lag_s():.1f} s", color=c, loc="left")
-        ax.set_ylim(-2.4, steps + 0.8)
-        ax.set_yticks(range(0, steps + 1, max(1, steps // 5)))
-        ax.set_ylabel("new backends")
-    axes[0].legend(loc="upper left", fontsize=8)
-    axes[-1].set_xlabel("time (s)")
-    axes[-1].set_xlim(0, until)

@@ -7,6 +7,7 @@
 * :mod:`.model` — :class:`SchedulerModel`, the chapter's model behind the course interface.
 """
 
+from kscale_lab.model import Version, side_of
 from kscale_lab.scheduler.base import Counts, Decision, RunResult, violations
 from kscale_lab.scheduler.cluster import (
     HOSTNAME,
@@ -40,9 +41,10 @@ __all__ = [
 ]
 
 
-def run(version: str, cache: Cache, pods: list[Pod], *, seed: int = 0,
+def run(version: Version | str, cache: Cache, pods: list[Pod], *, seed: int = 0,
         percentage_of_nodes_to_score: int = 0, trace: bool = False) -> RunResult:
     """Schedule ``pods`` into ``cache`` with one version; returns decisions and counts."""
+    version = side_of(version)
     if version == "naive":
         s = NaiveScheduler(cache, seed=seed, trace=trace)
     elif version == "improved":

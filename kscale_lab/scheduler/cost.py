@@ -27,6 +27,7 @@ import functools
 import time
 from dataclasses import dataclass
 
+from kscale_lab.model import side_of
 from kscale_lab.scheduler.cluster import GROUP_SIZE
 from kscale_lab.scheduler.improved import num_feasible_nodes_to_find
 
@@ -83,6 +84,7 @@ def ops_per_pod(version: str, nodes: int, pods_per_node: int, anti_affinity_frac
     K = ``numFeasibleNodesToFind(N)``; with anti-affinity, one pass over the P (and A)
     running pods, then one lookup per filtered node.
     """
+    version = side_of(version)
     n = nodes
     p = nodes * pods_per_node
     a = pods_with_anti_affinity(nodes, pods_per_node, anti_affinity_fraction)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kscale_lab.exercises import scheduling as ex
+from kscale_lab.exercises import scheduler as ex
 from kscale_lab.scheduler import (
     SchedulerModel,
     make_cluster,
@@ -11,7 +11,7 @@ from kscale_lab.scheduler import (
     run,
 )
 
-MODEL = SchedulerModel(measure_python=False)
+MODEL = SchedulerModel()
 QUESTIONS = [ex.q1, ex.q2, ex.q3, ex.q4, ex.q5, ex.q6]
 
 

@@ -1,4 +1,4 @@
-"""Self-checks for chapter 5, "Scheduling throughput" (``exercises/05-scheduling``).
+"""Self-checks for chapter 5, "Scheduling throughput" (``exercises/05-scheduler``).
 
 Every expected answer is computed here by running the lab (:mod:`kscale_lab.scheduler`) on
 the cluster the question describes; no answer is stored.
@@ -18,7 +18,7 @@ from kscale_lab.scheduler import (
     run,
 )
 
-MODEL = SchedulerModel(measure_python=False)
+MODEL = SchedulerModel()
 
 #: Q1: how many nodes does the improved scheduler filter and score per pod at 3,000 nodes?
 Q1_NODES = 3000
