@@ -184,23 +184,21 @@ _RUN_STARTED = """() => [...document.querySelectorAll(
 _NO_OUTPUTS = """() => document.querySelectorAll(
   `.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-OutputArea-output`).length === 0"""
 
-# The explorer around a slider handle: the nearest widget box that also holds an Output
-# widget. Marks that output (data-kscale-test) and returns what it shows.
+# The explorer around a slider handle: the nearest widget box that also holds the explorer's
+# figure (an Image widget). Marks that image (data-kscale-test) and returns what it shows.
 _EXPLORER_OUTPUT = """(handle) => {
   let box = handle.closest('.widget-box');
-  while (box && !box.querySelector('.widget-output')) {
+  while (box && !box.querySelector('img.widget-image')) {
     box = box.parentElement && box.parentElement.closest('.widget-box');
   }
   if (!box) return null;
-  const output = box.querySelector('.widget-output');
-  output.setAttribute('data-kscale-test', '');
-  const img = output.querySelector('img');
-  return img ? img.src : output.textContent;
+  const img = box.querySelector('img.widget-image');
+  img.setAttribute('data-kscale-test', '');
+  return img.src;
 }"""
 _OUTPUT_CHANGED = """(before) => {
-  const output = document.querySelector('[data-kscale-test]');
-  const img = output && output.querySelector('img');
-  const now = img ? img.src : (output ? output.textContent : null);
+  const img = document.querySelector('[data-kscale-test]');
+  const now = img ? img.src : null;
   return !!now && now !== before;
 }"""
 
