@@ -194,6 +194,16 @@ def unavailable_reason(binary: str | os.PathLike | None = None) -> str | None:
     return None
 
 
+#: Set to ``1`` (``.ci/run`` does) to make a missing etcd binary an error where the course
+#: would otherwise skip the real system: in CI the real sections must run.
+REQUIRE_REAL_ENV = "KSCALE_REQUIRE_REAL"
+
+
+def real_required() -> bool:
+    """Whether ``$KSCALE_REQUIRE_REAL`` is ``1``: the real system must run, not be skipped."""
+    return os.environ.get(REQUIRE_REAL_ENV, "").strip() == "1"
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
