@@ -39,6 +39,7 @@ import pytest
 from kscale_lab.etcd import Etcd, MiB, NoSpaceError
 from kscale_lab.heartbeats import HeartbeatDimensions, simulate
 from kscale_lab.real.bbolt import (
+    CALIBRATED_ETCD_VERSION,
     EMPTY_DB_BYTES,
     FRAGMENTATION_COPIES,
     BboltEtcd,
@@ -51,6 +52,8 @@ from kscale_lab.real.etcd import (
     RealEtcd,
     RealEtcdUnavailable,
     RealNoSpaceError,
+    etcd_version,
+    find_etcd_binary,
     real_required,
     unavailable_reason,
 )
@@ -320,7 +323,21 @@ def test_no_process_is_left_when_its_owner_is_killed(etcd_binary):
 # --- the model against the real etcd -----------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def runs(etcd_binary):
+def calibrated_etcd(etcd_binary) -> None:
+    """The agreement tests hold for the etcd release the bbolt model was calibrated on."""
+    version = etcd_version(find_etcd_binary())
+    if version[:2] == CALIBRATED_ETCD_VERSION[:2]:
+        return
+    reason = (f"the bbolt overhead model is calibrated on etcd "
+              f"{'.'.join(map(str, CALIBRATED_ETCD_VERSION))}; this etcd is "
+              f"{'.'.join(map(str, version)) or 'of an unknown version'}")
+    if real_required():
+        pytest.fail(f"KSCALE_REQUIRE_REAL=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def runs(calibrated_etcd):
     """The chapter's experiment, replayed into a real etcd, the lab's store, and the model."""
     dims = HeartbeatDimensions(**SMALL_CLUSTER)
     out = {}

