@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -236,6 +237,21 @@ def test_put_range_delete_and_revisions(etcd_binary):
             b"/registry/minions/a", b"/registry/minions/b"]
         assert etcd.delete("/registry/minions/", prefix=True) == 2
         assert etcd.get("/registry/minions/a") is None
+
+
+def test_a_port_taken_before_etcd_binds_it_is_retried_with_another(etcd_binary, monkeypatch):
+    import kscale_lab.real.etcd as real_etcd
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        offered = iter([busy])
+        free_port = real_etcd._free_port
+        monkeypatch.setattr(real_etcd, "_free_port", lambda: next(offered, None) or free_port())
+        with RealEtcd(quota_bytes=4 * MiB) as etcd:
+            assert not etcd.url.endswith(f":{busy}")
+            assert etcd.put("k", "v") > 1
 
 
 def test_watch_replays_history_and_a_compacted_start_fails_with_etcds_error(etcd_binary):
