@@ -423,7 +423,7 @@ class RealEtcd:
             self.url = f"http://127.0.0.1:{port}"
             line = proc.stdout.readline() if proc.stdout else b""
             self.pid = int(line) if line.strip().isdigit() else None
-            if self._wait_ready(log):
+            if self._wait_ready():
                 return self
             text = self.log_tail()
             self.stop()
@@ -431,7 +431,7 @@ class RealEtcd:
                 raise RealEtcdError(f"etcd did not start: {_last_message(text)}")
         raise RealEtcdError(f"etcd could not bind a free loopback port in {_BIND_RETRIES} tries")
 
-    def _wait_ready(self, log: str) -> bool:
+    def _wait_ready(self) -> bool:
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:
             if self._proc is None or self._proc.poll() is not None:
