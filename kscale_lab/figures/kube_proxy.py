@@ -16,41 +16,61 @@ from kscale_lab.kube_proxy.sync import SyncRun
 SERVICES_RANGE = (7, 7e4)
 PANELS = (("rules_per_packet", "rules evaluated per new connection", "routing a packet",
            (1, 1e5)),
-          ("update_latency_s", "time to apply one endpoint change (s)", "updating the rules",
-           (3e-5, 1e3)))
+          ("update_latency_s", "time (s)", "applying endpoint changes", (3e-5, 1e4)))
 
 
 class KubeProxyFigure(ChapterFigure):
     """Log-log sweeps over #services: rules per packet (left), one update (right); the dots
-    are the cluster the sliders describe."""
+    are the cluster the sliders describe, and the triangles (right) its p99 network
+    programming latency at the given churn and minimum sync period.
+
+    The legend is static (proxy artists); what changes with the sliders — the growth
+    exponents, the cluster, the restore mode — is one line of text per panel."""
 
     def layout(self, dims: Any) -> None:
         self.axes = self.fig.subplots(1, 2)
-        for ax, (_, ylabel, title, ylim) in zip(self.axes, PANELS):
+        for ax, (_, ylabel, _title, ylim) in zip(self.axes, PANELS):
             ax.set_xlabel("services")
             ax.set_ylabel(ylabel)
-            ax.set_title(title, y=1.0)        # a fixed position: no auto-placement pass
+            ax.set_title(" \n ", fontsize=9)  # room for the lines drawn with the data
             log_axes(ax, SERVICES_RANGE, ylim)
-        self.fig.suptitle(" ", fontsize=10)   # room for the line that names the cluster
+            ax.xaxis.set_major_formatter(FuncFormatter(_compact))
+        self.fig.suptitle(" ", fontsize=9)    # room for the line that names the cluster
+        versions = KubeProxyModel.versions
+        self.axes[0].legend(handles=[Line2D([], [], color=style.colour(v), label=v.label)
+                                     for v in versions]
+                            + [Line2D([], [], ls="", marker="o", color="0.3",
+                                      label="your cluster")],
+                            loc="upper left", handlelength=1.2)
+        self.axes[1].legend(handles=[
+            Line2D([], [], color="0.3", marker="o", label="one change, alone"),
+            Line2D([], [], ls="", marker="^", mfc="none", color="0.3",
+                   label="p99 network programming\nlatency at this churn")],
+            loc="upper left", handlelength=1.2)
 
     def draw(self, comparison: Any) -> list:
         dims = comparison.dimensions
         out: list = []
-        for ax, (name, *_rest) in zip(self.axes, PANELS):
-            handles = []
+        for ax, (name, _ylabel, title, _ylim) in zip(self.axes, PANELS):
+            slopes = []
             for version, outcome in comparison:
                 xs, ys = outcome.curve["services"], outcome.curve[name]
-                k = growth_exponent(xs, ys)
                 colour = style.colour(version)
                 out += ax.plot(xs, ys, color=colour)
                 out += ax.plot(dims.services, getattr(outcome, name), "o", color=colour, ms=7)
-                handles.append(Line2D([], [], color=colour,
-                                      label=f"{version.label}: ∝ services^{k:.2f}"))
-            out.append(ax.legend(handles=handles, loc="upper left", handlelength=1.2))
-        out.append(self.axes[1].axvline(dims.services, color=style.LIMIT, lw=0.8, ls=":"))
-        out.append(self.fig.text(0.5, 0.99, f"{dims.backends_per_service:,} backends per "
-                                 f"service; dots: {dims.services:,} services", ha="center",
-                                 va="top", fontsize=10))
+                if name == "update_latency_s":
+                    out += ax.plot(dims.services, outcome.network_programming_latency_p99_s,
+                                   "^", color=colour, mfc="none", ms=9, mew=1.5)
+                slopes.append(f"{version.label} ∝ S^{round(growth_exponent(xs, ys), 2) + 0.0:.2f}")
+            out.append(ax.text(0.5, 1.02, f"{title}\n{' · '.join(slopes)}", fontsize=9,
+                               transform=ax.transAxes, ha="center", va="bottom"))
+        restore = ("full restores" if dims.iptables_restore == "full"
+                   else "partial restores (KEP-3453)")
+        out.append(self.fig.text(
+            0.5, 0.99, f"dots: {dims.services:,} services × {dims.backends_per_service:,} "
+            f"backends; iptables with {restore}, min sync period "
+            f"{dims.min_sync_period_s:g} s; {dims.endpoint_changes_per_s:g} changes/s",
+            ha="center", va="top", fontsize=9))
         return out
 
 
@@ -68,6 +88,11 @@ def log_axes(ax: Any, xlim: tuple[float, float], ylim: tuple[float, float],
         axis.set_minor_locator(NullLocator())
         axis.set_major_formatter(FuncFormatter(_tick))
         setlim(lo, hi)
+
+
+def _compact(v: float, _pos: int) -> str:
+    """10, 100, 1k, 10k: tick labels that fit under half a figure."""
+    return f"{v / 1000:g}k" if v >= 1000 else f"{v:g}"
 
 
 def _tick(v: float, _pos: int) -> str:
