@@ -328,7 +328,9 @@ def test_figures_draw_both_versions():
     assert len(fig.axes) == 2
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels[0].startswith("iptables: ∝ services^") and labels[1].startswith("IPVS")
+    assert labels[:2] == ["iptables", "IPVS"]
+    lines = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert lines[0].startswith("routing a packet\niptables ∝ S^1.00 · IPVS ∝ S^")
     plt.close(fig)
     fig = style.new_figure(4.6)
     d = KubeProxyDimensions()
