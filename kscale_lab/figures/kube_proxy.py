@@ -134,3 +134,65 @@ def plot_rollout(runs: list[SyncRun], fig: Any, until_s: float | None = None) ->
     axes[0].legend(loc="upper left", fontsize=8)
     axes[-1].set_xlabel("time (s)")
     axes[-1].set_xlim(0, until)
+
+
+def plot_measured(timings: list, fig: Any, backends_per_service: int = 10) -> None:
+    """The real iptables on this machine (markers) beside the model's prediction (lines).
+
+    Left: one full ``iptables-restore`` and one KEP-3453 partial restore; right: one
+    ``iptables -A`` into the loaded table. Filled markers: the legacy back end; hollow: nft.
+    ``timings`` are :class:`kscale_lab.real.iptables.Timing` records (may be empty: then only
+    the model is drawn, and the figure says so)."""
+    from kscale_lab.kube_proxy.model import iptables_append_s, iptables_rules, iptables_sync_s
+
+    ax, bx = fig.subplots(1, 2, sharey=True)
+    services = np.geomspace(50, 5000, 40)
+    rules = iptables_rules(services, backends_per_service)
+    full, partial = style.colour("naive"), style.colour("improved")
+    ax.plot(rules, iptables_sync_s(services, backends_per_service, "full"), color=full,
+            label="full restore (model)")
+    ax.plot(rules, iptables_sync_s(services, backends_per_service, "partial", 1),
+            color=partial, label="partial restore (model)")
+    bx.plot(rules, iptables_append_s(rules), color=style.NEUTRAL, label="iptables -A (model)")
+    for backend, fill in (("legacy", None), ("nft", "none")):
+        mine = [t for t in timings if t.backend == backend]
+        if not mine:
+            continue
+        r = [t.rules for t in mine]
+        ax.plot(r, [t.full_restore_s for t in mine], "o", color=full, mfc=fill, ms=7,
+                label=f"full restore, {backend} (measured)")
+        ax.plot(r, [t.partial_restore_s for t in mine], "s", color=partial, mfc=fill, ms=6,
+                label=f"partial, {backend} (measured)")
+        bx.plot(r, [t.append_s for t in mine], "D", color=style.NEUTRAL, mfc=fill, ms=6,
+                label=f"iptables -A, {backend} (measured)")
+    for axis, title in ((ax, "one iptables-restore"), (bx, "one iptables -A of one rule")):
+        log_axes(axis, (rules[0] * 0.8, rules[-1] * 1.25), (1e-3, 30))
+        axis.set_xlabel("rules in the nat table")
+        axis.set_title(title, fontsize=10)
+        axis.legend(loc="upper left", fontsize=7)
+    ax.set_ylabel("wall time on this machine (s)")
+    if not timings:
+        bx.text(0.5, 0.5, "not measured on this machine:\nthe model alone",
+                transform=bx.transAxes, ha="center", fontsize=9, color=style.LIMIT)
+
+
+def plot_latency_cdf(outcomes: list, fig: Any) -> None:
+    """Network programming latency: the fraction of endpoint changes in the rules within a
+    given time, one line per ``(label, colour, outcome)``; p50 and p99 dotted."""
+    ax = fig.subplots()
+    t = np.geomspace(5e-5, 100, 600)
+    for label, colour, outcome in outcomes:
+        dist = outcome.latency
+        ax.plot(t, [dist.cdf(x) for x in t], color=colour, label=label)
+    for q in (0.5, 0.99):
+        ax.axhline(q, color=style.LIMIT, lw=0.8, ls=":")
+        ax.text(6e-5, q, f"p{q * 100:g} ", va="bottom", fontsize=8, color=style.LIMIT)
+    ax.set_xscale("log")
+    ax.set_xlim(5e-5, 100)
+    ax.set_ylim(0, 1.02)
+    ax.xaxis.set_major_locator(FixedLocator([1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100]))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+    ax.set_xlabel("time from an endpoint change until its rules are in place (s)")
+    ax.set_ylabel("fraction of changes")
+    ax.legend(loc="center left", bbox_to_anchor=(0.2, 0.5), fontsize=8)
