@@ -101,7 +101,8 @@ def _iptables() -> Finding:
     return Finding(f"10,000 services × 10 backends: iptables evaluates "
                    f"{c.naive.rules_per_packet:,.0f} of {c.naive.rules_total:,} rules for a "
                    f"connection's first packet and restores them all on every endpoint change "
-                   f"({c.naive.update_latency_s:.1f} s, illustrative costs); both grow as "
+                   f"({c.naive.update_latency_s:.1f} s, costs calibrated on iptables-legacy); "
+                   f"both grow as "
                    f"services^{k_route:.2f} and ^{k_update:.2f}. IPVS examines "
                    f"{c.improved.rules_per_packet:.0f} hash-table entries and applies one "
                    f"change in {c.improved.update_latency_s * 1000:.1f} ms", ok)

@@ -1,55 +1,78 @@
 """Self-checks for chapter 4, "kube-proxy: iptables vs IPVS" (``exercises/04-kube-proxy``).
 
 Every expected answer is computed here by running the lab (:mod:`kscale_lab.kube_proxy`) on
-the cluster the question describes; no answer is stored. The clusters are module constants so
-the notebooks, the solutions and the tests all use the same ones.
+the cluster the question describes, in a private ``_qN_expected`` function; no answer is
+stored. The clusters are module constants so the notebooks, the solutions and the tests all
+use the same ones — and none of them is a cluster the chapter used.
+
+The set runs from counting rules (Q1) to choosing a proxier for a latency objective (Q8).
+Q3 and Q6 are explain-why choices whose wrong options are the chapter's common
+misconceptions; each wrong option gets its own hint.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from kscale_lab.exercises import check_choice, check_number
+from kscale_lab.exercises import check_choice, check_number, check_set
 from kscale_lab.kube_proxy import (
-    SVC_TAB_SIZE,
+    IPTABLES_PER_RULE_HELD_S,
     IptablesProxier,
     KubeProxyDimensions,
     KubeProxyModel,
-    iptables_sync_s,
+    iptables_append_s,
+    iptables_one_by_one_s,
+    iptables_rules,
     make_services,
 )
 from kscale_lab.kube_proxy.iptables import svc_chain
 
 MODEL = KubeProxyModel()
 
-#: Q1: 2,000 service ports with 5 ready endpoints each.
-Q1_CLUSTER = KubeProxyDimensions(services=2000, backends_per_service=5)
-#: Q2: one service with 4 endpoints; the question is about its third rule (k = 3).
-Q2_BACKENDS, Q2_RULE = 4, 3
-#: Q3: the envelope: 10,000 services with 10 endpoints each.
-Q3_CLUSTER = KubeProxyDimensions(services=10_000, backends_per_service=10)
-#: Q4: 10 endpoints per service; the question is the number of services.
-Q4_BACKENDS, Q4_LIMIT_S = 10, 1.0
-#: Q5: twice the envelope, with IPVS and its default round-robin scheduler.
-Q5_CLUSTER = KubeProxyDimensions(services=20_000, backends_per_service=10)
-#: Q6: the default cluster and churn (10,000 services, 10 backends, 5 changes/s).
-Q6_CLUSTER = KubeProxyDimensions()
-Q6_CHOICES = ("rarely", "half", "always")
+#: Q1: 1,200 service ports with 7 ready endpoints each.
+Q1_CLUSTER = KubeProxyDimensions(services=1200, backends_per_service=7)
+#: Q2: one service with 6 endpoints; the question is about its fourth rule.
+Q2_BACKENDS, Q2_RULE = 6, 4
+#: Q3: why one ``iptables -A`` into a loaded 40,000-rule table costs so much (legacy back end).
+Q3_RULES = 40_000
+Q3_CHOICES = ("a", "b", "c", "d")
+#: Q4: a table of 60,000 rules built with one ``iptables -A`` per rule.
+Q4_RULES = 60_000
+#: Q5: 4,000 services × 20 backends, 2 changes/s, full restores, a 10 s minimum sync period.
+Q5_CLUSTER = KubeProxyDimensions(services=4000, backends_per_service=20,
+                                 endpoint_changes_per_s=2, min_sync_period_s=10)
+#: Q6: why a partial restore at 10,000 services (legacy) still takes about half a full sync.
+Q6_CLUSTER = KubeProxyDimensions(iptables_restore="partial")
+Q6_CHOICES = ("a", "b", "c", "d")
+#: Q7: 3,000 services × 10 backends, 8 changes/s, full restores, minimum sync period 5 s.
+Q7_CLUSTER = KubeProxyDimensions(services=3000, backends_per_service=10,
+                                 endpoint_changes_per_s=8, min_sync_period_s=5)
+#: Q8: 2,500 services × 20 backends, 12 changes/s; an objective of p99 ≤ 3 s.
+Q8_CLUSTER = KubeProxyDimensions(services=2500, backends_per_service=20,
+                                 endpoint_changes_per_s=12)
+Q8_OBJECTIVE_S = 3.0
+#: Q8's setups: (restore mode, minimum sync period) for iptables; ``None`` for IPVS.
+Q8_SETUPS = {"full-1s": ("full", 1.0), "full-10s": ("full", 10.0),
+             "partial-1s": ("partial", 1.0), "partial-10s": ("partial", 10.0), "ipvs": None}
 
 
-def q1_expected() -> int:
+# --- Q1 --------------------------------------------------------------------------------------
+
+def _q1_expected() -> int:
     return MODEL.naive(Q1_CLUSTER).rules_total
 
 
 def q1(answer: Any) -> bool:
-    """How many rules does the iptables nat table of :data:`Q1_CLUSTER` hold?"""
+    """How many rules does the ``nat`` table of :data:`Q1_CLUSTER` hold (iptables mode)?"""
     return check_number(
-        answer, q1_expected(), rel_tol=0.01,
+        answer, _q1_expected(), rel_tol=0.01,
         right="one KUBE-SERVICES rule per service port, and per endpoint one KUBE-SVC rule "
-              "plus a two-rule KUBE-SEP chain (the few fixed rules hardly matter).",
+              "plus a two-rule KUBE-SEP chain — on every node of the cluster.",
         hint="count per service port: its KUBE-SERVICES rule, its KUBE-SVC chain (one rule "
              "per endpoint) and one KUBE-SEP chain per endpoint (how many rules each?).")
 
+
+# --- Q2 --------------------------------------------------------------------------------------
 
 def rule_shares(backends: int) -> list[float]:
     """The share of new connections each rule of a ``KUBE-SVC`` chain really gets, from the
@@ -64,90 +87,159 @@ def rule_shares(backends: int) -> list[float]:
     return shares
 
 
-def q2_expected() -> float:
+def _q2_expected() -> float:
     return rule_shares(Q2_BACKENDS)[Q2_RULE - 1]
 
 
 def q2(answer: Any) -> bool:
-    """Rule 3 of 4 says ``--probability 0.5``: what share of connections does it get?"""
+    """Rule 4 of 6 prints ``--probability 0.33333333349``: what share of connections does
+    its endpoint get?"""
     return check_number(
-        answer, q2_expected(), abs_tol=0.01, rel_tol=0,
-        right="a rule only sees the connections that every rule above it let through: "
-              "(1 - 1/4) × (1 - 1/3) × 1/2 = 1/4. Probabilities 1/(n-i) give every endpoint "
-              "the same share.",
-        hint="the probability applies only to the connections that reach the rule. What "
-             "fraction of connections gets past rules 1 and 2?")
+        answer, _q2_expected(), abs_tol=0.01, rel_tol=0,
+        right="a rule only sees the connections that every rule above it let through, and "
+              "the probabilities 1/(n-i) are chosen so that each endpoint ends up with the "
+              "same share.",
+        hint="the printed probability applies only to the connections that reach the rule. "
+             "What fraction of connections gets past rules 1, 2 and 3?")
 
 
-def q3_expected() -> float:
-    return MODEL.naive(Q3_CLUSTER).rules_per_packet
+# --- Q3 --------------------------------------------------------------------------------------
+
+_Q3_HINTS = {
+    "a": "netfilter keeps rules in the order they were added and walks them in that order; "
+         "nothing is sorted. Where does the time go if not into the one new rule?",
+    "b": "conntrack entries are not checked against new rules. Look at what the tool has to "
+         "read and write to change the table at all.",
+    "d": "-A appends to the one chain named. Compare the time of one append with the number "
+         "of rules already in the table.",
+}
+
+
+def _q3_expected() -> str:
+    """The lab's account (calibrated on the real tool): an append into a loaded table is
+    mostly the part per rule held — the whole-table copy — so the answer is ``c`` when that
+    part is most of the call."""
+    rules = Q3_RULES
+    held = IPTABLES_PER_RULE_HELD_S * rules
+    return "c" if held > 0.5 * float(iptables_append_s(rules)) else "a"
 
 
 def q3(answer: Any) -> bool:
-    """Mean rules evaluated for a connection's first packet at :data:`Q3_CLUSTER` (iptables)."""
-    return check_number(
-        answer, q3_expected(), rel_tol=0.03,
-        right="half of KUBE-SERVICES on average to find the service, then a few rules in "
-              "its KUBE-SVC and KUBE-SEP chains: the walk is linear in the number of services.",
-        hint="the packet walks KUBE-SERVICES in order until its own service's rule; where is "
-             "that rule on average? Add the KUBE-SVC rules until one matches and the KUBE-SEP "
-             "chain.")
+    """Why does one ``iptables -A`` into a loaded table cost so much (legacy back end)?"""
+    key = str(answer).strip().lower() if isinstance(answer, str) else ""
+    return check_choice(
+        answer, _q3_expected(), Q3_CHOICES,
+        right="there is no call that changes one rule: every call copies the table out of "
+              "the kernel and back, so its cost grows with the rules already there.",
+        hint=_Q3_HINTS.get(key, "compare the time of one append with the number of rules "
+                                "already in the table."))
 
 
-def q4_expected() -> int:
-    """The fewest services whose iptables sync (10 endpoints each) takes over 1 s."""
-    spec = KubeProxyDimensions.spec("services")
-    lo, hi = int(spec.lo), int(spec.hi)              # lo: fast enough, hi: too slow
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if iptables_sync_s(mid, Q4_BACKENDS) > Q4_LIMIT_S:
-            hi = mid
-        else:
-            lo = mid
-    return hi
+# --- Q4 --------------------------------------------------------------------------------------
+
+def _q4_expected() -> float:
+    return float(iptables_one_by_one_s(Q4_RULES)) / 3600
 
 
 def q4(answer: Any) -> bool:
-    """From how many services does one endpoint change take over a second (iptables)?"""
+    """Hours to build a :data:`Q4_RULES`-rule table with one ``iptables -A`` per rule."""
     return check_number(
-        answer, q4_expected(), rel_tol=0.03,
-        right="every change restores the whole table, so the sync time is proportional to "
-              f"the rules, {1 + 3 * Q4_BACKENDS} per service here. (The costs are "
-              "illustrative; the proportionality is the mechanism.)",
-        hint="model.naive(dims).update_latency_s is one sync. Bisect on services, or solve "
-             "base + per-rule cost × rules = 1 s with the constants IPTABLES_SYNC_BASE_S and "
-             "IPTABLES_PER_RULE_S.")
+        answer, _q4_expected(), rel_tol=0.05,
+        right="each call copies every rule already there, so the calls cost 0, 1, 2 … rules' "
+              "worth: the total grows with the square of the table.",
+        hint="call k finds k - 1 rules in place; add up base + written + held × (k - 1) over "
+             "every call (iptables_append_s), and mind the unit: hours.")
 
 
-def q5_expected() -> float:
-    return MODEL.improved(Q5_CLUSTER).rules_per_packet
+# --- Q5 --------------------------------------------------------------------------------------
+
+def _q5_expected() -> float:
+    return MODEL.naive(Q5_CLUSTER).network_programming_latency_p99_s
 
 
 def q5(answer: Any) -> bool:
-    """Mean entries IPVS examines per new connection at 20,000 services (rr)."""
+    """p99 network programming latency of :data:`Q5_CLUSTER` (iptables, full restores)."""
     return check_number(
-        answer, q5_expected(), rel_tol=0.05,
-        right=f"the kernel's service table has a fixed {SVC_TAB_SIZE} chains, so each holds "
-              f"~{Q5_CLUSTER.services / SVC_TAB_SIZE:.0f} services here and a lookup walks "
-              "about half of one, plus one real server for rr. It grows with the services "
-              f"too, but {2 * SVC_TAB_SIZE} times more slowly than iptables.",
-        hint="a hash table with a fixed number of buckets (SVC_TAB_SIZE): how many services "
-             "share a bucket, and how far into that chain is a service on average? Then add "
-             "what the rr scheduler examines.")
+        answer, _q5_expected(), rel_tol=0.03,
+        right="with a change every half second and syncs at most every 10 s, nearly every "
+              "change waits for the next sync to start and then for the whole sync: the "
+              "period, not the sync, sets the tail.",
+        hint="a change waits for the next sync to start (at most one minimum sync period, "
+             "or one sync if that is longer), then for the sync itself.")
 
 
-def q6_expected() -> str:
-    busy = MODEL.naive(Q6_CLUSTER).busy_fraction
-    return "rarely" if busy < 0.25 else ("half" if busy < 0.75 else "always")
+# --- Q6 --------------------------------------------------------------------------------------
+
+_Q6_HINTS = {
+    "a": "KEP-3453 writes only the changed services' chains; count the rules a partial "
+         "restore writes (iptables_rules_written) against those the table holds.",
+    "c": "KEP-3453 is about iptables mode's restore input; IPVS has no iptables-restore of "
+         "the services at all.",
+    "d": "the minimum sync period limits how often syncs start; full resyncs are periodic "
+         "but rare. Split one partial sync's time into its written and held parts.",
+}
+
+
+def _q6_expected() -> str:
+    """``b`` if most of a partial sync is the table copy (rules held), as the lab says."""
+    part = MODEL.naive(Q6_CLUSTER).update_latency_s
+    held = IPTABLES_PER_RULE_HELD_S * float(iptables_rules(Q6_CLUSTER.services,
+                                                             Q6_CLUSTER.backends_per_service))
+    return "b" if held > 0.5 * part else "a"
 
 
 def q6(answer: Any) -> bool:
-    """At the default churn, is the iptables proxier busy rarely, half the time or always?"""
+    """Why is a partial restore at 10,000 services still about half as slow as a full one?"""
+    key = str(answer).strip().lower() if isinstance(answer, str) else ""
     return check_choice(
-        answer, q6_expected(), Q6_CHOICES,
-        right="a sync takes seconds and several changes arrive during each, so the next sync "
-              "starts as soon as one ends: the proxier restores the table back to back, "
-              "forever, and every change waits one to two syncs.",
-        hint="compare the time one sync takes with the time between two endpoint changes. "
-             "What is pending when a sync ends?")
+        answer, _q6_expected(), Q6_CHOICES,
+        right="the input shrinks to KUBE-SERVICES and a few chains, but the legacy back end "
+              "still copies every rule the table holds into the kernel on every call.",
+        hint=_Q6_HINTS.get(key, "split one partial sync's time into what it writes and what "
+                                "the table holds."))
 
+
+# --- Q7 --------------------------------------------------------------------------------------
+
+def _q7_expected() -> float:
+    return MODEL.naive(Q7_CLUSTER).busy_fraction
+
+
+def q7(answer: Any) -> bool:
+    """Fraction of the time the iptables proxier of :data:`Q7_CLUSTER` spends syncing."""
+    return check_number(
+        answer, _q7_expected(), rel_tol=0.03,
+        right="at this churn a sync starts every period, so the proxier works one sync per "
+              "period: a longer period buys CPU back and costs latency.",
+        hint="how often does a sync start when changes arrive many times per period, and how "
+             "long does each take? Give a fraction between 0 and 1.")
+
+
+# --- Q8 --------------------------------------------------------------------------------------
+
+def setup_outcome(name: str, dims: KubeProxyDimensions = Q8_CLUSTER) -> Any:
+    """The outcome of one of :data:`Q8_SETUPS` on ``dims``."""
+    if name not in Q8_SETUPS:
+        raise ValueError(f"setup must be one of {', '.join(Q8_SETUPS)}; got {name!r}")
+    setup = Q8_SETUPS[name]
+    if setup is None:
+        return MODEL.improved(dims)
+    restore, period = setup
+    return MODEL.naive(dims.replace(iptables_restore=restore, min_sync_period_s=period))
+
+
+def _q8_expected() -> set[str]:
+    return {name for name in Q8_SETUPS
+            if setup_outcome(name).network_programming_latency_p99_s <= Q8_OBJECTIVE_S}
+
+
+def q8(answer: Any) -> bool:
+    """Which setups keep :data:`Q8_CLUSTER`'s p99 network programming latency within
+    :data:`Q8_OBJECTIVE_S`? (A list of names from :data:`Q8_SETUPS`.)"""
+    return check_set(
+        answer, _q8_expected(),
+        right="the tail is one wait for a sync to start plus one sync: shrinking the sync "
+              "helps only while the period is shorter than the sync, and a long period "
+              "undoes any sync you saved.",
+        hint="for each setup: how long is one sync, and which is longer — the sync or the "
+             "minimum sync period? p99 ≈ sync + 0.99 × the longer of the two.")

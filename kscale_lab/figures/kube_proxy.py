@@ -16,41 +16,61 @@ from kscale_lab.kube_proxy.sync import SyncRun
 SERVICES_RANGE = (7, 7e4)
 PANELS = (("rules_per_packet", "rules evaluated per new connection", "routing a packet",
            (1, 1e5)),
-          ("update_latency_s", "time to apply one endpoint change (s)", "updating the rules",
-           (3e-5, 1e3)))
+          ("update_latency_s", "time (s)", "applying endpoint changes", (3e-5, 1e4)))
 
 
 class KubeProxyFigure(ChapterFigure):
     """Log-log sweeps over #services: rules per packet (left), one update (right); the dots
-    are the cluster the sliders describe."""
+    are the cluster the sliders describe, and the triangles (right) its p99 network
+    programming latency at the given churn and minimum sync period.
+
+    The legend is static (proxy artists); what changes with the sliders — the growth
+    exponents, the cluster, the restore mode — is one line of text per panel."""
 
     def layout(self, dims: Any) -> None:
         self.axes = self.fig.subplots(1, 2)
-        for ax, (_, ylabel, title, ylim) in zip(self.axes, PANELS):
+        for ax, (_, ylabel, _title, ylim) in zip(self.axes, PANELS):
             ax.set_xlabel("services")
             ax.set_ylabel(ylabel)
-            ax.set_title(title, y=1.0)        # a fixed position: no auto-placement pass
+            ax.set_title(" \n ", fontsize=9)  # room for the lines drawn with the data
             log_axes(ax, SERVICES_RANGE, ylim)
-        self.fig.suptitle(" ", fontsize=10)   # room for the line that names the cluster
+            ax.xaxis.set_major_formatter(FuncFormatter(_compact))
+        self.fig.suptitle(" ", fontsize=9)    # room for the line that names the cluster
+        versions = KubeProxyModel.versions
+        self.axes[0].legend(handles=[Line2D([], [], color=style.colour(v), label=v.label)
+                                     for v in versions]
+                            + [Line2D([], [], ls="", marker="o", color="0.3",
+                                      label="your cluster")],
+                            loc="upper left", handlelength=1.2)
+        self.axes[1].legend(handles=[
+            Line2D([], [], color="0.3", marker="o", label="one change, alone"),
+            Line2D([], [], ls="", marker="^", mfc="none", color="0.3",
+                   label="p99 network programming\nlatency at this churn")],
+            loc="upper left", handlelength=1.2)
 
     def draw(self, comparison: Any) -> list:
         dims = comparison.dimensions
         out: list = []
-        for ax, (name, *_rest) in zip(self.axes, PANELS):
-            handles = []
+        for ax, (name, _ylabel, title, _ylim) in zip(self.axes, PANELS):
+            slopes = []
             for version, outcome in comparison:
                 xs, ys = outcome.curve["services"], outcome.curve[name]
-                k = growth_exponent(xs, ys)
                 colour = style.colour(version)
                 out += ax.plot(xs, ys, color=colour)
                 out += ax.plot(dims.services, getattr(outcome, name), "o", color=colour, ms=7)
-                handles.append(Line2D([], [], color=colour,
-                                      label=f"{version.label}: ∝ services^{k:.2f}"))
-            out.append(ax.legend(handles=handles, loc="upper left", handlelength=1.2))
-        out.append(self.axes[1].axvline(dims.services, color=style.LIMIT, lw=0.8, ls=":"))
-        out.append(self.fig.text(0.5, 0.99, f"{dims.backends_per_service:,} backends per "
-                                 f"service; dots: {dims.services:,} services", ha="center",
-                                 va="top", fontsize=10))
+                if name == "update_latency_s":
+                    out += ax.plot(dims.services, outcome.network_programming_latency_p99_s,
+                                   "^", color=colour, mfc="none", ms=9, mew=1.5)
+                slopes.append(f"{version.label} ∝ S^{round(growth_exponent(xs, ys), 2) + 0.0:.2f}")
+            out.append(ax.text(0.5, 1.02, f"{title}\n{' · '.join(slopes)}", fontsize=9,
+                               transform=ax.transAxes, ha="center", va="bottom"))
+        restore = ("full restores" if dims.iptables_restore == "full"
+                   else "partial restores (KEP-3453)")
+        out.append(self.fig.text(
+            0.5, 0.99, f"dots: {dims.services:,} services × {dims.backends_per_service:,} "
+            f"backends; iptables with {restore}, min sync period "
+            f"{dims.min_sync_period_s:g} s; {dims.endpoint_changes_per_s:g} changes/s",
+            ha="center", va="top", fontsize=9))
         return out
 
 
@@ -68,6 +88,11 @@ def log_axes(ax: Any, xlim: tuple[float, float], ylim: tuple[float, float],
         axis.set_minor_locator(NullLocator())
         axis.set_major_formatter(FuncFormatter(_tick))
         setlim(lo, hi)
+
+
+def _compact(v: float, _pos: int) -> str:
+    """10, 100, 1k, 10k: tick labels that fit under half a figure."""
+    return f"{v / 1000:g}k" if v >= 1000 else f"{v:g}"
 
 
 def _tick(v: float, _pos: int) -> str:
@@ -109,3 +134,65 @@ def plot_rollout(runs: list[SyncRun], fig: Any, until_s: float | None = None) ->
     axes[0].legend(loc="upper left", fontsize=8)
     axes[-1].set_xlabel("time (s)")
     axes[-1].set_xlim(0, until)
+
+
+def plot_measured(timings: list, fig: Any, backends_per_service: int = 10) -> None:
+    """The real iptables on this machine (markers) beside the model's prediction (lines).
+
+    Left: one full ``iptables-restore`` and one KEP-3453 partial restore; right: one
+    ``iptables -A`` into the loaded table. Filled markers: the legacy back end; hollow: nft.
+    ``timings`` are :class:`kscale_lab.real.iptables.Timing` records (may be empty: then only
+    the model is drawn, and the figure says so)."""
+    from kscale_lab.kube_proxy.model import iptables_append_s, iptables_rules, iptables_sync_s
+
+    ax, bx = fig.subplots(1, 2, sharey=True)
+    services = np.geomspace(50, 5000, 40)
+    rules = iptables_rules(services, backends_per_service)
+    full, partial = style.colour("naive"), style.colour("improved")
+    ax.plot(rules, iptables_sync_s(services, backends_per_service, "full"), color=full,
+            label="full restore (model)")
+    ax.plot(rules, iptables_sync_s(services, backends_per_service, "partial", 1),
+            color=partial, label="partial restore (model)")
+    bx.plot(rules, iptables_append_s(rules), color=style.NEUTRAL, label="iptables -A (model)")
+    for backend, fill in (("legacy", None), ("nft", "none")):
+        mine = [t for t in timings if t.backend == backend]
+        if not mine:
+            continue
+        r = [t.rules for t in mine]
+        ax.plot(r, [t.full_restore_s for t in mine], "o", color=full, mfc=fill, ms=7,
+                label=f"full restore, {backend} (measured)")
+        ax.plot(r, [t.partial_restore_s for t in mine], "s", color=partial, mfc=fill, ms=6,
+                label=f"partial, {backend} (measured)")
+        bx.plot(r, [t.append_s for t in mine], "D", color=style.NEUTRAL, mfc=fill, ms=6,
+                label=f"iptables -A, {backend} (measured)")
+    for axis, title in ((ax, "one iptables-restore"), (bx, "one iptables -A of one rule")):
+        log_axes(axis, (rules[0] * 0.8, rules[-1] * 1.25), (1e-3, 30))
+        axis.set_xlabel("rules in the nat table")
+        axis.set_title(title, fontsize=10)
+        axis.legend(loc="upper left", fontsize=7)
+    ax.set_ylabel("wall time on this machine (s)")
+    if not timings:
+        bx.text(0.5, 0.5, "not measured on this machine:\nthe model alone",
+                transform=bx.transAxes, ha="center", fontsize=9, color=style.LIMIT)
+
+
+def plot_latency_cdf(outcomes: list, fig: Any) -> None:
+    """Network programming latency: the fraction of endpoint changes in the rules within a
+    given time, one line per ``(label, colour, outcome)``; p50 and p99 dotted."""
+    ax = fig.subplots()
+    t = np.geomspace(5e-5, 100, 600)
+    for label, colour, outcome in outcomes:
+        dist = outcome.latency
+        ax.plot(t, [dist.cdf(x) for x in t], color=colour, label=label)
+    for q in (0.5, 0.99):
+        ax.axhline(q, color=style.LIMIT, lw=0.8, ls=":")
+        ax.text(6e-5, q, f"p{q * 100:g} ", va="bottom", fontsize=8, color=style.LIMIT)
+    ax.set_xscale("log")
+    ax.set_xlim(5e-5, 100)
+    ax.set_ylim(0, 1.02)
+    ax.xaxis.set_major_locator(FixedLocator([1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100]))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
+    ax.set_xlabel("time from an endpoint change until its rules are in place (s)")
+    ax.set_ylabel("fraction of changes")
+    ax.legend(loc="center left", bbox_to_anchor=(0.2, 0.5), fontsize=8)

@@ -307,3 +307,35 @@ class IptablesProxier:
     def restore_payload_bytes(self) -> int:
         """Bytes of ``iptables-restore`` input for one sync: the whole table."""
         return len(self.save().encode())
+
+    def save_partial(self, changed: Iterable[str]) -> str:
+        """The input of a KEP-3453 partial restore after the services ``changed`` changed.
+
+        ``iptables-restore --noflush`` reads it: every chain it declares is flushed and
+        rewritten, every other chain is left as it is. kube-proxy still writes
+        ``KUBE-SERVICES`` and ``KUBE-NODEPORTS`` in full on every sync (and, in the ``filter``
+        table this lab does not model, ``KUBE-EXTERNAL-SERVICES``), but only the changed
+        services' ``KUBE-SVC``/``KUBE-SEP`` chains.
+
+        Parameters
+        ----------
+        changed : iterable of str
+            Service port keys (``namespace/name:port``) whose endpoints changed.
+
+        Returns
+        -------
+        str
+            ``iptables-restore --noflush`` input for the ``nat`` table.
+        """
+        names = ["KUBE-NODEPORTS", "KUBE-SERVICES"]
+        for key in changed:
+            if key not in self.services:
+                raise ValueError(f"unknown service port {key!r}")
+            svc = self.services[key]
+            if svc.endpoints:
+                names += [svc_chain(svc)] + [sep_chain(svc, ep) for ep in svc.endpoints]
+        lines = ["*nat", *(f":{c} - [0:0]" for c in names)]
+        for c in names:
+            lines += [r.render() for r in self.chains[c]]
+        lines.append("COMMIT")
+        return "\n".join(lines) + "\n"
