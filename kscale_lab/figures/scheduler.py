@@ -25,6 +25,8 @@ def rate_label(v: float, _pos: Any = None) -> str:
     """``1,234`` pods/s, or two significant digits below one."""
     if v >= 1:
         return f"{v:,.0f}"
+    if v < 1e-3:
+        return f"1e{round(np.log10(v))}"
     return f"{v:.2g}"
 
 
@@ -67,7 +69,8 @@ class SchedulerFigure(ChapterFigure):
         ax, bx = self.ax, self.bx
         talk_markers(ax)
         ax.axvline(5000, color=style.LIMIT, lw=0.8, ls=":")
-        ax.text(5000, RATE_RANGE[0] * 2, "5,000 ", ha="right", fontsize=8, color=style.LIMIT)
+        ax.text(5000, RATE_RANGE[1] / 3, "5,000 ", ha="right", va="top", fontsize=8,
+                color=style.LIMIT)
         rate_axis(ax)
         ax.set_title(" ", fontsize=10)
         handles = [Line2D([], [], color=style.NAIVE, label=f"{NAIVE_RELEASE} loop"),
