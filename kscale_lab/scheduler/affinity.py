@@ -45,15 +45,19 @@ __all__ = ["ByNodeAffinity", "ScanAffinity", "TopologyPairsAffinity", "predicate
 class _Predicate:
     """Per-cycle metadata of ``MatchInterPodAffinity`` and its per-node check."""
 
-    def __init__(self, pod: Pod, infos: list[NodeInfo]) -> None:
+    def __init__(self, pod: Pod, infos: list[NodeInfo], pods_with_affinity: int = -1) -> None:
         self.pod = pod
         self.infos = infos
         self.checks = 0
         self.own = pod.required_terms
+        #: pods with terms in the snapshot (-1: unknown); 0 lets the pass below be skipped
+        self.pods_with_affinity = pods_with_affinity
 
     def existing_terms_matching(self) -> list[tuple[AntiAffinityTerm, Node]]:
         """One pass over the pods that have terms: their required terms matching the pod."""
-        found = []
+        found: list[tuple[AntiAffinityTerm, Node]] = []
+        if self.pods_with_affinity == 0:
+            return found
         for info in self.infos:
             for existing in info.pods_with_affinity:
                 for term in existing.required_terms:
@@ -74,8 +78,8 @@ class _Predicate:
 class _ExistingTermsByList(_Predicate):
     """1.10 and 1.11: the matching existing terms kept as a list, compared with each node."""
 
-    def __init__(self, pod: Pod, infos: list[NodeInfo]) -> None:
-        super().__init__(pod, infos)
+    def __init__(self, pod: Pod, infos: list[NodeInfo], pods_with_affinity: int = -1) -> None:
+        super().__init__(pod, infos, pods_with_affinity)
         self.matching_terms = self.existing_terms_matching()
 
     def existing_terms_ok(self, labels: dict[str, str]) -> bool:
@@ -114,8 +118,8 @@ class ScanAffinity(_ExistingTermsByList):
 class ByNodeAffinity(_ExistingTermsByList):
     """1.11 (PR #62211): the pods matching the pod's own terms found once, by node."""
 
-    def __init__(self, pod: Pod, infos: list[NodeInfo]) -> None:
-        super().__init__(pod, infos)
+    def __init__(self, pod: Pod, infos: list[NodeInfo], pods_with_affinity: int = -1) -> None:
+        super().__init__(pod, infos, pods_with_affinity)
         self.matching_nodes: list[tuple[AntiAffinityTerm, list[Node]]] = []
         for term in self.own:
             nodes = []
@@ -145,8 +149,8 @@ class ByNodeAffinity(_ExistingTermsByList):
 class TopologyPairsAffinity(_Predicate):
     """1.12 (PRs #66948, #67788): counts per (topology key, value); one lookup per key."""
 
-    def __init__(self, pod: Pod, infos: list[NodeInfo]) -> None:
-        super().__init__(pod, infos)
+    def __init__(self, pod: Pod, infos: list[NodeInfo], pods_with_affinity: int = -1) -> None:
+        super().__init__(pod, infos, pods_with_affinity)
         self.matching: Counter = Counter()
         for term in self.own:
             key = term.topology_key
@@ -181,17 +185,20 @@ _ERAS = {"scan": ScanAffinity, "by-node": ByNodeAffinity,
          "topology-pairs": TopologyPairsAffinity}
 
 
-def predicate_metadata(era: str, pod: Pod, infos: list[NodeInfo]) -> _Predicate:
+def predicate_metadata(era: str, pod: Pod, infos: list[NodeInfo],
+                       pods_with_affinity: int = -1) -> _Predicate:
     """The ``MatchInterPodAffinity`` metadata of one cycle, computed the ``era``'s way
-    (``Release.affinity``)."""
+    (``Release.affinity``). ``pods_with_affinity`` (the snapshot's count, if known) lets a
+    cycle skip the pass over the existing pods' terms when there are none."""
     try:
-        return _ERAS[era](pod, infos)
+        cls = _ERAS[era]
     except KeyError:
         raise ValueError(f"era must be one of {', '.join(_ERAS)}; got {era!r}") from None
+    return cls(pod, infos, pods_with_affinity)
 
 
-def preferred_scores(pod: Pod, infos: list[NodeInfo], scored: list[NodeInfo]
-                     ) -> tuple[list[int] | None, int]:
+def preferred_scores(pod: Pod, infos: list[NodeInfo], scored: list[NodeInfo],
+                     pods_with_affinity: int = -1) -> tuple[list[int] | None, int]:
     """``InterPodAffinityPriority`` for preferred anti-affinity terms.
 
     Parameters
@@ -202,6 +209,9 @@ def preferred_scores(pod: Pod, infos: list[NodeInfo], scored: list[NodeInfo]
         Every node of the snapshot (the existing pods live there).
     scored : list of NodeInfo
         The feasible nodes being scored.
+    pods_with_affinity : int
+        Pods with terms in the snapshot, if known (-1): with none, and none on the pod,
+        there is nothing to pass over.
 
     Returns
     -------
@@ -213,6 +223,8 @@ def preferred_scores(pod: Pod, infos: list[NodeInfo], scored: list[NodeInfo]
     own = pod.preferred_terms
     checks = 0
     matches: list[tuple[str, str, int]] = []          # (topology key, domain, -weight)
+    if not own and pods_with_affinity == 0:
+        return None, checks
     for info in infos:
         labels = info.node.labels
         if own:

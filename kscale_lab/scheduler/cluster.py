@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -103,6 +104,9 @@ class AntiAffinityTerm:
         return self.weight is None
 
     def matches(self, labels: dict[str, str]) -> bool:
+        if len(self.match_labels) == 1:                 # the common case, kept fast
+            (k, v), = self.match_labels
+            return labels.get(k) == v
         return all(labels.get(k) == v for k, v in self.match_labels)
 
 
@@ -117,11 +121,11 @@ class Pod:
     anti_affinity: tuple[AntiAffinityTerm, ...] = ()
     node_name: str | None = None        # set when bound
 
-    @property
+    @cached_property
     def required_terms(self) -> tuple[AntiAffinityTerm, ...]:
         return tuple(t for t in self.anti_affinity if t.required)
 
-    @property
+    @cached_property
     def preferred_terms(self) -> tuple[AntiAffinityTerm, ...]:
         return tuple(t for t in self.anti_affinity if not t.required)
 

@@ -170,7 +170,8 @@ class KubeScheduler:
         infos = self.snapshot.node_infos
         n = len(infos)
         want = feasible_nodes_to_find(self.release, n, self.percentage)
-        meta = affinity.predicate_metadata(self.release.affinity, pod, infos)
+        meta = affinity.predicate_metadata(self.release.affinity, pod, infos,
+                                           self.snapshot.pods_with_affinity)
         traces: dict[int, NodeTrace] | None = {} if self.trace else None
         feasible = []
         processed = 0
@@ -207,7 +208,8 @@ class KubeScheduler:
     def _scores(self, pod: Pod, feasible: list[NodeInfo], count: bool = True) -> list[int]:
         """Every feasible node's total score."""
         scores = [score(pod, info) for info in feasible]
-        extra, checks = affinity.preferred_scores(pod, self.snapshot.node_infos, feasible)
+        extra, checks = affinity.preferred_scores(pod, self.snapshot.node_infos, feasible,
+                                                  self.snapshot.pods_with_affinity)
         if count:
             self.counts.score_evals += len(feasible)
             self.counts.affinity_checks += checks
