@@ -145,8 +145,22 @@ def _replicas(d: SchedulerDimensions) -> int:
 
 def throughput_curve(version: str | Release, nodes: np.ndarray, d: SchedulerDimensions
                      ) -> np.ndarray:
-    """The loop's calibrated pods/s over an array of node counts, the other dimensions as in
-    ``d`` (for sweeps and figures)."""
+    """The loop's calibrated pods/s over an array of node counts (for sweeps and figures).
+
+    Parameters
+    ----------
+    version : str or Release
+        The release.
+    nodes : array of int
+        Node counts.
+    d : SchedulerDimensions
+        Every other dimension (its ``nodes`` and ``version`` are ignored).
+
+    Returns
+    -------
+    array of float
+        ``1 / mean cycle`` at each node count (pods/s), before the client limit.
+    """
     f = d.anti_affinity_fraction
     plain = cost.cycle_s(cost.ops_per_pod(version, nodes, d.pods_per_node, f, **_args(d)))
     aff = cost.cycle_s(cost.ops_per_pod(version, nodes, d.pods_per_node, f, **_args(d),

@@ -66,7 +66,25 @@ def token_grants(ready_s: np.ndarray, qps: float, burst: int) -> np.ndarray:
     In closed form (the generic cell rate algorithm): with ``T = 1/qps`` and the theoretical
     arrival time ``U[i] = max(U[i-1], r[i]) + T = (i+1)T + max_{j≤i}(r[j] − jT)``, request
     ``i`` is granted at ``max(r[i], U[i-1] − (burst − 1)T)``.
+
+    Parameters
+    ----------
+    ready_s : array of float
+        When each request is ready (s), in order.
+    qps : float
+        Tokens added per second (> 0).
+    burst : int
+        Bucket size in tokens (≥ 1).
+
+    Returns
+    -------
+    array of float
+        When each request gets its token (s).
     """
+    if not qps > 0:
+        raise ValueError(f"qps must be a number of requests/s above 0; got {qps}")
+    if burst < 1:
+        raise ValueError(f"burst must be at least 1 token; got {burst}")
     r = np.asarray(ready_s, dtype=float)
     if len(r) == 0:
         return r.copy()
@@ -139,11 +157,33 @@ def p99_latency_s(rate_per_s: float, cycle_plain_s: float, cycle_affinity_s: np.
                   anti_affinity_fraction: float, *, qps: float | None = None, burst: int = 1,
                   replicas: int = GROUP_SIZE, count: int = QUEUE_PODS,
                   seed: int = SEED) -> tuple[float | None, float]:
-    """(p99 scheduling latency in s — ``None`` when the backlog grows without bound — and the
-    utilisation ρ of the busier stage).
+    """The p99 scheduling latency of a Poisson stream of pods through the loop and the limit.
 
-    ``cycle_affinity_s``: the cycle of a pod with anti-affinity, one value, or one per
-    replica position ``m`` = 0 … replicas − 1 (its earlier replicas already placed).
+    Parameters
+    ----------
+    rate_per_s : float
+        Pods arriving per second.
+    cycle_plain_s : float
+        The cycle of a pod without anti-affinity (s).
+    cycle_affinity_s : float or array
+        The cycle of a pod with anti-affinity (s): one value, or one per replica position
+        ``m`` = 0 … replicas − 1 (its earlier replicas already placed).
+    anti_affinity_fraction : float
+        Fraction of deployments with anti-affinity.
+    qps, burst : float, int
+        The client's rate limit; ``None``: no limit.
+    replicas : int
+        Pods per deployment.
+    count, seed : int
+        Pods simulated, and the seed of their arrivals.
+
+    Returns
+    -------
+    p99_s : float or None
+        The p99 of queue + cycle + token wait (s); ``None`` when the backlog grows without
+        bound.
+    utilisation : float
+        ρ of the busier stage: max(rate × mean cycle, rate ÷ qps).
     """
     f = anti_affinity_fraction
     per_replica = np.broadcast_to(np.asarray(cycle_affinity_s, dtype=float), (replicas,))
