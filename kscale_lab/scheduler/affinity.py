@@ -29,6 +29,11 @@ nodes are scored (``percentageOfNodesToScore``).
 
 Every class counts its work in ``checks``: one per (term, existing pod) pair matched, one
 per topology comparison or lookup.
+
+The course's sources name the fixes (PR #62211 in 1.11; #66948, #67788 in 1.12) and say that
+1.10 scanned existing pods across nodes for a pod with terms while precomputing the existing
+pods' matching terms once per cycle. How #62211 organised its precomputation and how the
+priority looped over matches and nodes are the lab's reconstruction (unverified).
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ Each scheduling cycle (``scheduleOne``):
    the best; ties go to the seeded generator;
 5. **assumes** the pod on that node in the cache. (The binding API call and the Event go out
    in the background: they cost the real scheduler a client token each, which the cost
-   model in :mod:`~kscale_lab.scheduler.cost` and the queue account for, not this loop.)
+   model in :mod:`~kscale_lab.scheduler.cost` and the queue account for, not this loop.
+   That the era's scheduler bound in the background is unverified in the course's sources.)
 
 ``NaiveScheduler`` is the 1.10 scheduler and ``ImprovedScheduler`` the 1.14 one, for short.
 """
