@@ -1,28 +1,23 @@
-"""What the naive and the improved scheduler share: predicates, priorities, host selection,
-and the bookkeeping (operation counts, wall time, an optional trace of one cycle).
+"""What every release of the lab's scheduler shares: predicates, priorities, and the
+bookkeeping (operation counts, wall time, an optional trace of one cycle).
 
 Filters (predicates), cheap ones first as in ``kube-scheduler``'s predicate ordering:
 
 1. ``PodFitsResources`` — CPU, memory and the node's pod count (``maxPods``);
 2. ``MatchNodeSelector`` — every ``nodeSelector`` label on the node;
 3. ``PodToleratesNodeTaints`` — every ``NoSchedule``/``NoExecute`` taint tolerated;
-4. ``MatchInterPodAffinity`` — required pod anti-affinity, both directions: the pod's own
-   terms against the pods already there, and the terms of pods already there against the pod.
-   *How* this one is computed is what differs between the two schedulers.
+4. ``MatchInterPodAffinity`` — required pod anti-affinity, both directions
+   (:mod:`~kscale_lab.scheduler.affinity`: *how* it is computed is what changed).
 
-Priorities, 1.11–1.14 style (integer scores, ``MaxPriority`` = 10, weights 1):
-``LeastRequestedPriority`` and ``BalancedResourceAllocation``. The highest total wins; ties
-are broken by the scheduler's seeded random generator among the tied nodes in node order.
+Priorities, 1.10–1.14 style (integer scores, ``MaxPriority`` = 10, weights 1):
+``LeastRequestedPriority``, ``BalancedResourceAllocation`` and, for preferred anti-affinity
+terms, ``InterPodAffinityPriority``. The highest total wins; ties are broken by the
+scheduler's seeded random generator among the tied nodes in node order.
 """
 
 from __future__ import annotations
 
-import gc
-import time
-from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from kscale_lab.scheduler.cluster import Cache, NodeInfo, Pod
 
@@ -31,11 +26,13 @@ MAX_PRIORITY = 10
 
 @dataclass
 class Counts:
-    """Deterministic operation counts of a run, and its wall time (for demonstration)."""
+    """Deterministic operation counts of a run, and its wall time (for the benchmark only:
+    no metric is ever computed from it)."""
 
-    node_infos_copied: int = 0
+    snapshot_walked: int = 0          # NodeInfos visited by the snapshot update
+    node_infos_copied: int = 0        # NodeInfos cloned into the snapshot
     filter_checks: int = 0            # one per node a pod is filtered against
-    affinity_checks: int = 0          # (term, existing pod) pair checks and per-node lookups
+    affinity_checks: int = 0          # (term, existing pod) pair checks, topology comparisons
     score_evals: int = 0              # one per node scored
     scheduled: int = 0
     unschedulable: int = 0
@@ -50,6 +47,7 @@ class Counts:
 
     @property
     def pods_per_s(self) -> float:
+        """Pods per second of wall time (our Python, this machine: demonstration only)."""
         return self.pods / self.wall_s if self.wall_s > 0 else float("inf")
 
 
@@ -58,7 +56,7 @@ class NodeTrace:
     """What one cycle did with one node (for the chapter's toy-scale trace)."""
 
     node: str
-    verdict: str                      # "fits", or the first failed predicate
+    verdict: str                      # "fits", "not searched", or the first failed predicate
     score: int | None = None
 
 
@@ -111,72 +109,10 @@ def score(pod: Pod, info: NodeInfo) -> int:
     return least + balanced
 
 
-class BaseScheduler(ABC):
-    """A scheduler over a :class:`Cache`: ``schedule(pods)`` binds each pod or reports it
-    unschedulable, counting its work. Subclasses implement :meth:`schedule_one`."""
-
-    version = "base"
-
-    def __init__(self, cache: Cache, seed: int = 0, trace: bool = False) -> None:
-        self.cache = cache
-        self.rng = np.random.default_rng(seed)
-        self.counts = Counts()
-        self.trace = trace
-        self.decisions: list[Decision] = []
-
-    def schedule(self, pods: list[Pod]) -> list[Decision]:
-        """Schedule ``pods`` one by one (one scheduling cycle each), binding as it goes."""
-        out = []
-        # Python's cyclic garbage collector would walk the whole cluster again and again as
-        # snapshots are cloned (nothing here makes cycles): pause it, as ``timeit`` does.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        t0 = time.perf_counter()
-        try:
-            for pod in pods:
-                d = self.schedule_one(pod)
-                if d.node is None:
-                    self.counts.unschedulable += 1
-                else:
-                    self.counts.scheduled += 1
-                    self.cache.add_pod(pod, d.node)       # assume, then bind
-                out.append(d)
-        finally:
-            self.counts.wall_s += time.perf_counter() - t0
-            if gc_was_enabled:
-                gc.enable()
-        self.decisions.extend(out)
-        return out
-
-    @abstractmethod
-    def schedule_one(self, pod: Pod) -> Decision:
-        """One scheduling cycle for ``pod``: the version's filter, then :meth:`select_host`."""
-
-    def select_host(self, pod: Pod, feasible: list[NodeInfo],
-                    traces: dict[int, NodeTrace] | None = None) -> Decision:
-        """Score ``feasible`` and pick the best; ties broken by the seeded generator among
-        the tied nodes taken in node order (so the answer does not depend on search order)."""
-        if not feasible:
-            return Decision(pod.name, None, None, self._trace_tuple(traces))
-        scores = [score(pod, info) for info in feasible]
-        self.counts.score_evals += len(feasible)
-        best = max(scores)
-        tied = sorted(info.index for info, s in zip(feasible, scores) if s == best)
-        pick = tied[0] if len(tied) == 1 else tied[int(self.rng.integers(len(tied)))]
-        if traces is not None:
-            for info, s in zip(feasible, scores):
-                traces[info.index] = NodeTrace(info.node.name, "fits", s)
-        return Decision(pod.name, self.cache.node_infos[pick].node.name, best,
-                        self._trace_tuple(traces))
-
-    @staticmethod
-    def _trace_tuple(traces: dict[int, NodeTrace] | None) -> tuple[NodeTrace, ...]:
-        return tuple(traces[i] for i in sorted(traces)) if traces else ()
-
-
 def violations(cache: Cache) -> list[str]:
     """Every rule the pods in ``cache`` break (empty for a valid placement): resources,
-    node selectors, taints and required anti-affinity in both directions."""
+    node selectors, taints and *required* anti-affinity in both directions (preferred terms
+    are wishes, not rules)."""
     problems = []
     for info in cache.node_infos:
         n = info.node
@@ -193,7 +129,7 @@ def violations(cache: Cache) -> list[str]:
                     problems.append(f"{p.name} on {n.name}: taint {taint.key} not tolerated")
     pods = [(p, info.node) for info in cache.node_infos for p in info.pods]
     for p, node in pods:
-        for term in p.anti_affinity:
+        for term in p.required_terms:
             domain = node.labels.get(term.topology_key)
             for q, other in pods:
                 if q is not p and term.matches(q.labels) and domain is not None \

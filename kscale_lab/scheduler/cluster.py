@@ -2,36 +2,42 @@
 
 Named after the things they model in ``kube-scheduler`` (``pkg/scheduler/cache``):
 
-* :class:`Node` — allocatable CPU (millicores), memory (bytes) and pods, labels (including
-  ``kubernetes.io/hostname`` and ``topology.kubernetes.io/zone``) and taints;
-* :class:`Pod` — requests, labels, a node selector, tolerations and *required* pod
-  anti-affinity terms (a label selector and a topology key);
+* :class:`Node` — allocatable CPU (millicores), memory (bytes) and pods, labels (the
+  hostname and the zone, under the label of the release: ``failure-domain.beta.kubernetes.io/
+  zone`` before 1.17, ``topology.kubernetes.io/zone`` from 1.17) and taints;
+* :class:`Pod` — requests, labels, a node selector, tolerations and pod anti-affinity terms,
+  *required* (a filter) or *preferred* (a weight in scoring);
 * :class:`NodeInfo` — what the scheduler knows about one node: the Node, the pods on it, the
   sum of their requests, the pods that carry affinity terms, and a **generation** number that
   the cache bumps whenever the NodeInfo changes;
 * :class:`Cache` — every NodeInfo, kept up to date as pods are bound (the scheduler *assumes*
-  a pod on its node as soon as it has decided);
-* :class:`Snapshot` — the copy of the cache a scheduling cycle works on. ``full_copy``
-  clones every NodeInfo (the 1.11 way); ``update`` refreshes only the NodeInfos whose
-  generation is newer than the snapshot's (the 1.14 way, PR #74041).
+  a pod on its node as soon as it has decided), and kept in order of their last change;
+* :class:`Snapshot` — the copy of the cache a scheduling cycle reads. Before 1.14,
+  :meth:`Snapshot.update_walk_all` compared *every* NodeInfo's generation with its copy and
+  cloned the changed ones; from 1.14 (PR #74041), :meth:`Snapshot.update_by_recency` walks
+  the NodeInfos from the most recently changed and stops at the first one the snapshot
+  already has.
 
 :func:`make_cluster` and :func:`make_pods` build the lab's workloads, deterministically from a
 seed: nodes with 16 cores and 64 GiB, spread over three zones, already running
-``pods_per_node`` small pods each; pods grouped in "deployments" of :data:`GROUP_SIZE`
-replicas labelled ``app=<name>``, a fraction of the groups with required anti-affinity to
-their own replicas on ``kubernetes.io/hostname`` (one replica per node).
+``pods_per_node`` small pods each; pods grouped in "deployments" of ``replicas`` pods
+labelled ``app=<name>``, a fraction of the deployments with anti-affinity to their own
+replicas on ``kubernetes.io/hostname``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
-HOSTNAME = "kubernetes.io/hostname"
-ZONE = "topology.kubernetes.io/zone"
+from kscale_lab.scheduler.releases import HOSTNAME, ZONE_BETA, ZONE_GA
+
 ZONES = ("zone-a", "zone-b", "zone-c")
+#: The zone label of the talk's era (before 1.17); ``ZONE_GA`` is the one from 1.17.
+ZONE = ZONE_BETA
 
 #: The lab's nodes: 16 cores, 64 GiB. ``maxPods`` is raised from the kubelet's default 110 to
 #: 250 (a kubelet setting some providers use) so the pods/node dimension can go past the
@@ -43,9 +49,12 @@ NODE_MAX_PODS = 250
 #: density tests, so that 150 of the largest still fit a node.
 POD_CPU_MILLI = (25, 50, 75, 100)
 POD_MEMORY_MIB = (64, 96, 128, 192)
-#: Replicas per "deployment"; anti-affinity is required between the replicas of one group.
+#: Replicas per "deployment" by default.
 GROUP_SIZE = 10
+#: The weight of a preferred anti-affinity term (Kubernetes allows 1–100).
+PREFERRED_WEIGHT = 100
 SEED = 2019
+KINDS = ("required", "preferred")
 
 
 @dataclass(frozen=True)
@@ -72,13 +81,32 @@ class Toleration:
 
 @dataclass(frozen=True)
 class AntiAffinityTerm:
-    """``requiredDuringSchedulingIgnoredDuringExecution`` pod anti-affinity: no pod matching
-    ``match_labels`` may share the pod's domain of ``topology_key``."""
+    """One pod anti-affinity term: pods matching ``match_labels`` should not share the pod's
+    domain of ``topology_key``.
+
+    ``weight`` ``None``: ``requiredDuringSchedulingIgnoredDuringExecution`` (a filter: nodes
+    in such a domain are infeasible). A weight from 1 to 100: a
+    ``preferredDuringSchedulingIgnoredDuringExecution`` term (scored: nodes in such a domain
+    score lower, but stay feasible).
+    """
 
     match_labels: tuple[tuple[str, str], ...]
     topology_key: str = HOSTNAME
+    weight: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.weight is not None and not 1 <= self.weight <= 100:
+            raise ValueError(f"weight must be None (required) or from 1 to 100 (preferred); "
+                             f"got {self.weight}")
+
+    @property
+    def required(self) -> bool:
+        return self.weight is None
 
     def matches(self, labels: dict[str, str]) -> bool:
+        if len(self.match_labels) == 1:                 # the common case, kept fast
+            (k, v), = self.match_labels
+            return labels.get(k) == v
         return all(labels.get(k) == v for k, v in self.match_labels)
 
 
@@ -92,6 +120,14 @@ class Pod:
     tolerations: tuple[Toleration, ...] = ()
     anti_affinity: tuple[AntiAffinityTerm, ...] = ()
     node_name: str | None = None        # set when bound
+
+    @cached_property
+    def required_terms(self) -> tuple[AntiAffinityTerm, ...]:
+        return tuple(t for t in self.anti_affinity if t.required)
+
+    @cached_property
+    def preferred_terms(self) -> tuple[AntiAffinityTerm, ...]:
+        return tuple(t for t in self.anti_affinity if not t.required)
 
     def __repr__(self) -> str:
         return f"Pod({self.name!r} on {self.node_name!r})"
@@ -108,7 +144,7 @@ class Node:
 
 
 class NodeInfo:
-    """A node and the pods the scheduler believes run on it (``framework.NodeInfo``)."""
+    """A node and the pods the scheduler believes run on it (``NodeInfo``)."""
 
     __slots__ = ("node", "pods", "pods_with_affinity", "requested_cpu", "requested_memory",
                  "generation", "index")
@@ -143,7 +179,9 @@ class NodeInfo:
 
 
 class Cache:
-    """The scheduler cache: one :class:`NodeInfo` per node, in a fixed order.
+    """The scheduler cache: one :class:`NodeInfo` per node, in a fixed order, plus the same
+    NodeInfos ordered by their last change (1.14's list with the most recently updated at
+    its head).
 
     Every change bumps a global generation counter and stamps the changed NodeInfo with it,
     so a :class:`Snapshot` can tell which NodeInfos are newer than itself.
@@ -151,12 +189,11 @@ class Cache:
 
     def __init__(self, nodes: Iterable[Node]) -> None:
         self.generation = 0
-        #: node indices in the order they changed (one entry per generation after the
-        #: start): what 1.14's most-recently-updated list lets a snapshot walk
-        self.changes: list[int] = []
         self.pods_with_affinity = 0
         self.node_infos: list[NodeInfo] = []
         self.by_name: dict[str, NodeInfo] = {}
+        #: node indices from least to most recently changed (a dict keeps insertion order)
+        self._recency: dict[int, None] = {}
         for i, node in enumerate(nodes):
             if node.name in self.by_name:
                 raise ValueError(f"duplicate node name {node.name!r}")
@@ -164,6 +201,14 @@ class Cache:
             info = NodeInfo(node, i, self.generation)
             self.node_infos.append(info)
             self.by_name[node.name] = info
+            self._recency[i] = None
+
+    def touch(self, info: NodeInfo) -> None:
+        """Record a change of ``info``: a new generation, and first in the recency order."""
+        self.generation += 1
+        info.generation = self.generation
+        self._recency.pop(info.index, None)
+        self._recency[info.index] = None
 
     def add_pod(self, pod: Pod, node_name: str) -> None:
         """Bind (or *assume*) ``pod`` on ``node_name``."""
@@ -171,9 +216,12 @@ class Cache:
         pod.node_name = node_name
         info.add_pod(pod)
         self.pods_with_affinity += bool(pod.anti_affinity)
-        self.generation += 1
-        info.generation = self.generation
-        self.changes.append(info.index)
+        self.touch(info)
+
+    def most_recent_first(self) -> Iterable[NodeInfo]:
+        """The NodeInfos from the most recently changed to the least."""
+        for i in reversed(self._recency):
+            yield self.node_infos[i]
 
     @property
     def pods(self) -> list[Pod]:
@@ -184,56 +232,80 @@ class Cache:
 
 
 class Snapshot:
-    """The copy of the cache one scheduling cycle reads (``internalcache.Snapshot``)."""
+    """The copy of the cache one scheduling cycle reads.
+
+    Both updates clone only the NodeInfos that changed since the last update; they differ in
+    how they find them, and that is what they return besides: ``(walked, cloned)``.
+    """
 
     def __init__(self) -> None:
         self.node_infos: list[NodeInfo] = []
         self.generation = -1
         self.pods_with_affinity = 0
-        self._seen_changes = 0
 
-    def full_copy(self, cache: Cache) -> int:
-        """Clone every NodeInfo, changed or not (1.11). Returns the number cloned."""
-        self.node_infos = [info.clone() for info in cache.node_infos]
+    def _start(self, cache: Cache) -> tuple[int, int] | None:
+        if len(self.node_infos) == len(cache.node_infos) and self.generation >= 0:
+            return None
+        self.node_infos = [info.clone() for info in cache.node_infos]   # first update
+        self._finish(cache)
+        return len(self.node_infos), len(self.node_infos)
+
+    def _finish(self, cache: Cache) -> None:
         self.generation = cache.generation
         self.pods_with_affinity = cache.pods_with_affinity
-        self._seen_changes = len(cache.changes)
-        return len(self.node_infos)
 
-    def update(self, cache: Cache) -> int:
-        """Clone only the NodeInfos whose generation is newer than the snapshot's (1.14,
-        ``UpdateNodeInfoSnapshot``). Like 1.14's list of NodeInfos ordered by their last
-        update, it walks only the changes since the last update, not every node. The first
-        update (an empty snapshot) clones everything. Returns the number cloned."""
-        if len(self.node_infos) != len(cache.node_infos) or self.generation < 0:
-            return self.full_copy(cache)
-        copied = 0
-        for i in sorted(set(cache.changes[self._seen_changes:])):
-            info = cache.node_infos[i]
-            if info.generation > self.generation:
-                self.node_infos[i] = info.clone()
-                copied += 1
-        self._seen_changes = len(cache.changes)
-        self.generation = cache.generation
-        self.pods_with_affinity = cache.pods_with_affinity
-        return copied
+    def update_walk_all(self, cache: Cache) -> tuple[int, int]:
+        """Before 1.14 (``UpdateNodeNameToInfoMap``): compare every NodeInfo's generation
+        with the snapshot's copy and clone those that differ. Walks all N."""
+        first = self._start(cache)
+        if first is not None:
+            return first
+        cloned = 0
+        mine = self.node_infos
+        for i, info in enumerate(cache.node_infos):
+            if mine[i].generation != info.generation:
+                mine[i] = info.clone()
+                cloned += 1
+        self._finish(cache)
+        return len(mine), cloned
+
+    def update_by_recency(self, cache: Cache) -> tuple[int, int]:
+        """1.14 (``UpdateNodeInfoSnapshot``, PR #74041): walk the NodeInfos from the most
+        recently changed, clone each one newer than the snapshot, and stop at the first one
+        that is not."""
+        first = self._start(cache)
+        if first is not None:
+            return first
+        walked = cloned = 0
+        for info in cache.most_recent_first():
+            walked += 1
+            if info.generation <= self.generation:
+                break
+            self.node_infos[info.index] = info.clone()
+            cloned += 1
+        self._finish(cache)
+        return walked, cloned
 
 
 # --- the lab's workloads ----------------------------------------------------------------------
 
-def node_labels(i: int, name: str) -> dict[str, str]:
-    return {HOSTNAME: name, ZONE: ZONES[i % len(ZONES)], "node-pool": "default"}
+def node_labels(i: int, name: str, zone_label: str = ZONE) -> dict[str, str]:
+    return {HOSTNAME: name, zone_label: ZONES[i % len(ZONES)], "node-pool": "default"}
 
 
-def make_nodes(nodes: int, tainted_fraction: float = 0.0, seed: int = SEED) -> list[Node]:
-    """``nodes`` Nodes over three zones; a seeded ``tainted_fraction`` carries
-    ``dedicated=gpu:NoSchedule`` and the ``node-pool=gpu`` label."""
+def make_nodes(nodes: int, tainted_fraction: float = 0.0, seed: int = SEED,
+               zone_label: str = ZONE) -> list[Node]:
+    """``nodes`` Nodes over three zones (labelled with ``zone_label``); a seeded
+    ``tainted_fraction`` carries ``dedicated=gpu:NoSchedule`` and the ``node-pool=gpu``
+    label."""
+    if zone_label not in (ZONE_BETA, ZONE_GA):
+        raise ValueError(f"zone_label must be {ZONE_BETA!r} or {ZONE_GA!r}; got {zone_label!r}")
     rng = np.random.default_rng(seed)
     tainted = rng.random(nodes) < tainted_fraction
     out = []
     for i in range(nodes):
         name = f"node-{i}"
-        labels = node_labels(i, name)
+        labels = node_labels(i, name, zone_label)
         taints: tuple[Taint, ...] = ()
         if tainted[i]:
             labels["node-pool"] = "gpu"
@@ -242,8 +314,13 @@ def make_nodes(nodes: int, tainted_fraction: float = 0.0, seed: int = SEED) -> l
     return out
 
 
-def _anti_affinity(app: str, topology_key: str = HOSTNAME) -> tuple[AntiAffinityTerm, ...]:
-    return (AntiAffinityTerm((("app", app),), topology_key),)
+def anti_affinity_terms(app: str, kind: str = "required", topology_key: str = HOSTNAME
+                        ) -> tuple[AntiAffinityTerm, ...]:
+    """One term keeping a deployment's replicas apart on ``topology_key``."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    weight = None if kind == "required" else PREFERRED_WEIGHT
+    return (AntiAffinityTerm((("app", app),), topology_key, weight),)
 
 
 def anti_affinity_groups(groups: int, fraction: float, rng: np.random.Generator) -> np.ndarray:
@@ -254,15 +331,25 @@ def anti_affinity_groups(groups: int, fraction: float, rng: np.random.Generator)
     return chosen
 
 
+def effective_replicas(replicas: int, nodes: int, fraction: float, kind: str) -> int:
+    """Replicas per running deployment: ``replicas``, but no more than ``nodes`` when
+    required anti-affinity on the hostname has to keep them on different nodes."""
+    if kind == "required" and fraction > 0:
+        return max(1, min(replicas, nodes))
+    return replicas
+
+
 def make_cluster(nodes: int, pods_per_node: int, anti_affinity_fraction: float = 0.0, *,
-                 tainted_fraction: float = 0.0, uneven: bool = False, seed: int = SEED
-                 ) -> Cache:
+                 kind: str = "required", replicas: int = GROUP_SIZE,
+                 tainted_fraction: float = 0.0, uneven: bool = False,
+                 zone_label: str = ZONE, seed: int = SEED) -> Cache:
     """A cache of ``nodes`` nodes, each already running ``pods_per_node`` pods.
 
     Running pod ``k`` (numbered slot by slot: node ``k % nodes``, slot ``k // nodes``) belongs
-    to deployment ``k // GROUP_SIZE``; with at most one slot's worth of consecutive numbers in
-    a group, the replicas of a group sit on different nodes, so anti-affinity on the hostname
-    holds in the starting cluster.
+    to deployment ``k // replicas``; with at most one slot's worth of consecutive numbers in
+    a deployment, its replicas sit on different nodes, so required anti-affinity on the
+    hostname holds in the starting cluster (``replicas`` is capped at ``nodes`` for that,
+    :func:`effective_replicas`).
 
     ``uneven``: instead of exactly ``pods_per_node`` everywhere, node loads drawn uniformly
     from 0 to twice that (a cluster after a scale-up, some nodes new and empty). Only
@@ -271,12 +358,9 @@ def make_cluster(nodes: int, pods_per_node: int, anti_affinity_fraction: float =
     if uneven and anti_affinity_fraction > 0:
         raise ValueError("uneven clusters are built without anti-affinity; "
                          f"got anti_affinity_fraction={anti_affinity_fraction}")
-    if GROUP_SIZE > nodes and anti_affinity_fraction > 0:
-        group = max(1, nodes)
-    else:
-        group = GROUP_SIZE
+    group = effective_replicas(replicas, nodes, anti_affinity_fraction, kind)
     rng = np.random.default_rng([seed, 1])
-    cache = Cache(make_nodes(nodes, tainted_fraction, seed))
+    cache = Cache(make_nodes(nodes, tainted_fraction, seed, zone_label))
     if uneven:
         per_node = rng.integers(0, 2 * pods_per_node + 1, nodes)
     else:
@@ -294,7 +378,7 @@ def make_cluster(nodes: int, pods_per_node: int, anti_affinity_fraction: float =
         app = f"app-{g}"
         pod = Pod(f"running-{k}", int(cpu[k]), int(mem[k]), labels={"app": app},
                   tolerations=tolerate if info.node.taints else (),
-                  anti_affinity=_anti_affinity(app) if with_aff[g] else ())
+                  anti_affinity=anti_affinity_terms(app, kind) if with_aff[g] else ())
         pod.node_name = info.node.name
         info.add_pod(pod)
         cache.pods_with_affinity += bool(pod.anti_affinity)
@@ -304,19 +388,22 @@ def make_cluster(nodes: int, pods_per_node: int, anti_affinity_fraction: float =
     return cache
 
 
-def make_pods(count: int, anti_affinity_fraction: float = 0.0, *, seed: int = SEED,
-              topology_key: str = HOSTNAME, prefix: str = "new") -> list[Pod]:
-    """``count`` pending pods in deployments of :data:`GROUP_SIZE`; a seeded
-    ``anti_affinity_fraction`` of the deployments spread their replicas over ``topology_key``."""
+def make_pods(count: int, anti_affinity_fraction: float = 0.0, *, kind: str = "required",
+              replicas: int = GROUP_SIZE, seed: int = SEED, topology_key: str = HOSTNAME,
+              prefix: str = "new") -> list[Pod]:
+    """``count`` pending pods in deployments of ``replicas``; a seeded
+    ``anti_affinity_fraction`` of the deployments keep their replicas apart on
+    ``topology_key``, with terms of ``kind`` (``"required"`` or ``"preferred"``)."""
     rng = np.random.default_rng([seed, 2])
-    groups = -(-count // GROUP_SIZE) if count else 0
+    groups = -(-count // replicas) if count else 0
     with_aff = anti_affinity_groups(groups, anti_affinity_fraction, rng)
     cpu = rng.choice(POD_CPU_MILLI, count)
     mem = rng.choice(POD_MEMORY_MIB, count) * 2**20
     out = []
     for i in range(count):
-        g = i // GROUP_SIZE
+        g = i // replicas
         app = f"{prefix}-app-{g}"
         out.append(Pod(f"{prefix}-{i}", int(cpu[i]), int(mem[i]), labels={"app": app},
-                       anti_affinity=_anti_affinity(app, topology_key) if with_aff[g] else ()))
+                       anti_affinity=anti_affinity_terms(app, kind, topology_key)
+                       if with_aff[g] else ()))
     return out
