@@ -373,15 +373,17 @@ class _Recorder:
     def snapshot(self, t_s: float) -> None:
         self.trace.append((t_s, self.db.db_size_bytes, self.db.in_use_bytes))
 
-    def write(self, verb: str, node: int, kind: str, key: str, size_bytes: int) -> bool:
-        """PATCH or UPDATE ``key`` now; whether etcd accepted it.
+    def write(self, verb: str, node: int, kind: str, key: str, size_bytes: int,
+              heartbeat_s: float) -> bool:
+        """PATCH or UPDATE ``key`` now, the object carrying its newest heartbeat time (a
+        Lease's ``renewTime``, a status's ``lastHeartbeatTime``); whether etcd accepted it.
 
         The writers do not wait for the answer: each heartbeat is timed on its own, and the
         apiserver's milliseconds are nothing beside a 10 s period.
         """
         now = self.env.now
         try:
-            self.api.request(verb, key, size_bytes, now)  # the object carries its heartbeat time
+            self.api.request(verb, key, size_bytes, heartbeat_s)
         except (NoSpaceError, TooManyRequests) as err:
             if isinstance(err, NoSpaceError) and self.nospace_at_s is None:
                 self.nospace_at_s = now
@@ -420,7 +422,7 @@ class NodeLeaseController:
     def sync(self) -> bool:
         """Renew the Lease; whether etcd accepted it."""
         return self.kubelet.recorder.write("UPDATE", self.kubelet.node, "Lease", self.key,
-                                           LEASE_BYTES)
+                                           LEASE_BYTES, self.kubelet.env.now)
 
 
 class Kubelet:
@@ -469,9 +471,11 @@ class Kubelet:
 
     def sync_node_status(self) -> bool:
         """PATCH the node's status; whether etcd accepted it."""
-        return self.recorder.write("PATCH", self.node, "NodeStatus", self.key, self.node_bytes)
+        return self.recorder.write("PATCH", self.node, "NodeStatus", self.key, self.node_bytes,
+                                   self.env.now)
 
     def fail(self) -> None:
+        """The node dies: its kubelet stops at once."""
         for process in self.processes:
             if process.is_alive:
                 process.interrupt("node failed")
@@ -508,8 +512,9 @@ class NodeLifecycleController:
         now = self.env.now
         stale = np.flatnonzero(~self.marked & (now - self.probe_s > self.grace_period_s))
         for node in stale.tolist():
+            # the status update keeps the node's last heartbeat time
             if self.recorder.write("UPDATE", node, "NotReady", f"/registry/minions/node-{node}",
-                                   self.node_bytes):
+                                   self.node_bytes, float(self.probe_s[node])):
                 self.marked[node] = True
                 self.marked_at_s[node] = now
 

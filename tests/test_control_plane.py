@@ -175,6 +175,14 @@ def test_apiload_as_dict_is_json_ready_with_every_verb_and_the_total():
     assert json.loads(json.dumps(d)) == d
 
 
+def test_apiload_survives_pickle_and_deepcopy():
+    import copy
+    import pickle
+
+    load = ApiLoad({"WATCH": 2.5}, watches_open=4)
+    assert pickle.loads(pickle.dumps(load)) == load == copy.deepcopy(load)
+
+
 @pytest.mark.parametrize("kwargs, field", [
     (dict(requests_per_s_by_verb={"GET": -1.0}), "requests_per_s_by_verb['GET']"),
     (dict(requests_per_s_by_verb={"POST": 1.0}), "requests_per_s_by_verb keys"),

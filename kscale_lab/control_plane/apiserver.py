@@ -170,8 +170,8 @@ class ApiServer:
         A watch without a client timeout lasts ``uniform(1, 2) × min_request_timeout_s``
         (``--min-request-timeout``, 1800 s).
     watch_cache_capacity : int
-        Capacity in events of the watch cache created for a resource on its first watch
-        (talk era: 100); :meth:`add_watch_cache` sets one resource's cache explicitly.
+        Capacity in events of the watch cache created for a resource on its first LIST or
+        WATCH (talk era: 100); :meth:`add_watch_cache` sets one resource's cache explicitly.
     seed : int
         Seeds the server's own randomness (watch timeouts it picks).
 
@@ -206,6 +206,14 @@ class ApiServer:
                 raise ValueError(f"{name} must be a finite number of seconds >= 0; got {value}")
         if not min_request_timeout_s > 0:
             raise ValueError(f"min_request_timeout_s must be > 0 s; got {min_request_timeout_s}")
+        for name, value in (("max_requests_inflight", max_requests_inflight),
+                            ("max_mutating_requests_inflight", max_mutating_requests_inflight)):
+            if not (isinstance(value, (int, np.integer)) and value >= 0):
+                raise ValueError(f"{name} must be an integer >= 0 seats (0: no limit); "
+                                 f"got {value!r}")
+        if not (isinstance(watch_cache_capacity, int) and watch_cache_capacity >= 1):
+            raise ValueError(f"watch_cache_capacity must be an integer >= 1 event; "
+                             f"got {watch_cache_capacity!r}")
         self.env = env
         self.store = store
         self.readonly = InFlightPool(env, max_requests_inflight, "max-requests-inflight")
@@ -285,14 +293,8 @@ class ApiServer:
             if kv is None:
                 raise NotFound(key)
             return kv, self.service_s["GET"]
-        if verb == "LIST":
-            cache = self._cache_for(key, create=False)
-            if cache is not None:
-                items, rv, scanned = cache.list(key, selector)
-            else:
-                kvs = store.range(key)
-                items = [kv for kv in kvs if selector is None or selector(kv.key, kv.value)]
-                rv, scanned = store.revision, len(kvs)
+        if verb == "LIST":                         # served from the watch cache
+            items, rv, scanned = self._cache_for(key, create=True).list(key, selector)
             return (items, rv), self.service_s["LIST"] + self.list_per_object_s * scanned
         if store.delete(key) is None:              # DELETE
             raise NotFound(key)
@@ -316,8 +318,9 @@ class ApiServer:
     def list(self, prefix: str, selector: Selector | None = None) -> simpy.Event:
         """LIST the objects under ``prefix`` that pass ``selector``.
 
-        Fires with ``(objects, resource_version)``; served from the resource's watch cache if
-        it has one, else from etcd. The time grows with the objects scanned, not returned.
+        Fires with ``(objects, resource_version)``, served from the resource's watch cache (as
+        a LIST with ``resourceVersion=0`` is; the cache is created on first use). The time
+        grows with the objects scanned, not the ones returned.
         """
         return self._respond("LIST", prefix, selector=selector)
 

@@ -373,6 +373,8 @@ def reflector_load(reflectors: float, events_per_s: float, selectivity: float, *
                         ("object_bytes", object_bytes)):
         if not value >= 0:
             raise ValueError(f"{name} must be >= 0; got {value}")
+    if not 0 <= selectivity <= 1:
+        raise ValueError(f"selectivity must be from 0 to 1; got {selectivity}")
     if not min_watch_timeout_s > 0:
         raise ValueError(f"min_watch_timeout_s must be > 0 s; got {min_watch_timeout_s}")
     restarts = reflectors / (1.5 * min_watch_timeout_s)

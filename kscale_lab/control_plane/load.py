@@ -24,9 +24,8 @@ A request the apiserver rejects with 429 still arrived: it is counted in
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from types import MappingProxyType
 from typing import Any
 
 import simpy
@@ -39,6 +38,31 @@ MUTATING_VERBS = frozenset({"CREATE", "UPDATE", "PATCH", "DELETE"})
 
 _SCALARS = ("rejected_per_s", "etcd_write_bytes_per_s", "etcd_objects", "etcd_bytes",
             "watch_events_per_s", "watch_bytes_per_s", "watches_open")
+
+
+class _VerbRates(Mapping):
+    """Requests/s by verb, read-only, with every verb present (picklable, unlike a
+    ``mappingproxy``)."""
+
+    __slots__ = ("_rates",)
+
+    def __init__(self, rates: dict[str, float]) -> None:
+        self._rates = rates
+
+    def __getitem__(self, verb: str) -> float:
+        return self._rates[verb]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rates)
+
+    def __len__(self) -> int:
+        return len(self._rates)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._rates.items()))
+
+    def __repr__(self) -> str:
+        return repr(self._rates)
 
 
 def _check(name: str, value: Any) -> float:
@@ -91,13 +115,9 @@ class ApiLoad:
             raise ValueError(f"requests_per_s_by_verb keys must be among {', '.join(VERBS)}; "
                              f"got {unknown[0]!r}")
         clean = {v: _check(f"requests_per_s_by_verb[{v!r}]", by_verb.get(v, 0.0)) for v in VERBS}
-        object.__setattr__(self, "requests_per_s_by_verb", MappingProxyType(clean))
+        object.__setattr__(self, "requests_per_s_by_verb", _VerbRates(clean))
         for name in _SCALARS:
             object.__setattr__(self, name, _check(name, getattr(self, name)))
-
-    def __hash__(self) -> int:
-        return hash((tuple(self.requests_per_s_by_verb.values()),
-                     *(getattr(self, n) for n in _SCALARS)))
 
     @property
     def requests_per_s(self) -> float:
