@@ -319,6 +319,28 @@ def test_a_request_blocks_behind_full_streams_only_with_go_1_10_and_1_11(client)
     assert request.triggered is (client is not GoClient.GO_1_10_11)
 
 
+def test_a_client_interrupted_while_waiting_for_a_stream_gives_up_its_place():
+    env = simpy.Environment()
+    db = Store(env)
+    db.put("/registry/leases/kube-node-lease/node-1", 300)
+    conn = Http2Connection(env, max_concurrent_streams=1, client=GoClient.GO_1_10_11)
+    client = RestClient(env, ApiServer(env, db), connection=conn)
+    held = conn.open_stream()                          # a watch holds the only stream
+
+    def renew():
+        try:
+            yield from client.update("/registry/leases/kube-node-lease/node-1", 300)
+        except simpy.Interrupt:
+            pass
+    renewal = env.process(renew())
+    env.run(until=1)
+    assert conn.waiting_requests == 1
+    renewal.interrupt()
+    env.run(until=2)
+    conn.close_stream(held.value)
+    assert (conn.waiting_requests, conn.streams_in_use) == (0, 0)
+
+
 @pytest.mark.parametrize("client", list(GoClient))
 def test_tcp_connections_agree_with_the_closed_form(client):
     env = simpy.Environment()

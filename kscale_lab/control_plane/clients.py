@@ -77,14 +77,25 @@ class RestClient:
         self.connection = connection
         self.name = name
 
-    def _call(self, request: Callable[[], simpy.Event]) -> Call:
+    def _stream(self) -> Call:
+        """Wait for a stream of the connection (``None`` without one)."""
         conn = self.connection
-        stream = None if conn is None else (yield conn.open_stream())
+        if conn is None:
+            return None
+        opening = conn.open_stream()
+        try:
+            return (yield opening)
+        except BaseException:                 # interrupted while waiting: give it up
+            conn.abandon(opening)
+            raise
+
+    def _call(self, request: Callable[[], simpy.Event]) -> Call:
+        stream = yield from self._stream()
         try:
             return (yield request())
         finally:
-            if conn is not None:
-                conn.close_stream(stream)
+            if stream is not None:
+                self.connection.close_stream(stream)
 
     def get(self, key: str) -> Call:
         return (yield from self._call(lambda: self.api.get(key)))
@@ -109,14 +120,14 @@ class RestClient:
     def watch(self, prefix: str, resource_version: int | None = None, **options: Any) -> Call:
         """Start a watch; its stream stays taken until the watch ends."""
         conn = self.connection
-        stream = None if conn is None else (yield conn.open_stream())
+        stream = yield from self._stream()
         try:
             watcher: CacheWatcher = yield self.api.watch(prefix, resource_version, **options)
         except BaseException:
-            if conn is not None:
+            if stream is not None:
                 conn.close_stream(stream)
             raise
-        if conn is not None:
+        if stream is not None:
             watcher.on_close(lambda: conn.close_stream(stream))
         return watcher
 

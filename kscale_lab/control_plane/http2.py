@@ -145,6 +145,17 @@ class Http2Connection:
             self._streams[stream] -= 1
 
 
+    def abandon(self, request: simpy.Event) -> None:
+        """The client gave up on ``request`` (an :meth:`open_stream` event): stop waiting, or
+        give back the stream if it was already granted."""
+        for i, (waiting, _since) in enumerate(self._waiting):
+            if waiting is request:
+                del self._waiting[i]
+                return
+        if request.triggered:
+            self.close_stream(request.value)
+
+
 def tcp_connections_needed(streams: float, max_concurrent_streams: int = GO_MAX_CONCURRENT_STREAMS,
                            client: GoClient = GoClient.GO_1_12) -> int:
     """TCP connections a client holds for ``streams`` concurrent requests (closed form)."""
