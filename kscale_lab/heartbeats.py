@@ -484,8 +484,8 @@ class Kubelet:
 class NodeLifecycleController:
     """``monitorNodeHealth`` every ``nodeMonitorPeriod`` (5 s): a node whose newest heartbeat —
     the newer of its Lease's ``renewTime`` and its status's ``lastHeartbeatTime`` — is older
-    than the grace period is marked NotReady, an UPDATE of its Node status (retried every
-    period while etcd refuses it)."""
+    than the grace period is marked NotReady. Here that is an UPDATE of its Node status,
+    tried again every period while etcd refuses it."""
 
     def __init__(self, env: simpy.Environment, recorder: _Recorder, dims: HeartbeatDimensions,
                  monitor_period_s: float = NODE_MONITOR_PERIOD_S) -> None:

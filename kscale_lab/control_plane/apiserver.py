@@ -6,19 +6,18 @@ Every request but a watch needs a *seat* for as long as the server works on it. 
 * ``--max-requests-inflight`` = 400 seats for read-only requests (GET, LIST);
 * ``--max-mutating-requests-inflight`` = 200 seats for CREATE, UPDATE, PATCH, DELETE.
 
-``WithMaxInFlightLimit`` takes a seat without waiting — a Go buffered channel in a ``select``
-with a ``default`` — and answers **429 Too Many Requests** at once when the pool is full: no
-queue, no fairness; one noisy client can starve everyone. Long-running requests (WATCH) skip
-the filter: a watch never holds a seat (as read in ``maxinflight.go``; APF later charged
-seats for a watch's initialisation).
+``WithMaxInFlightLimit`` takes a seat without waiting and answers **429 Too Many Requests**
+at once when the pool is full: no queue, no fairness; one noisy client can starve everyone.
+Long-running requests (WATCH) skip the filter, so a watch never holds a seat (recalled from
+``maxinflight.go``, not checked here; APF later charged seats for a watch's start).
 
 The apiserver also
 
 * drives etcd's **compaction** (``StartCompactor``/``compactor``): every
   ``--etcd-compaction-interval`` (5 min) it compacts to the revision it saw at the previous
   tick, so between one and two intervals of history are held; it does not compact on its
-  first tick. (kube-apiserver also records that revision in etcd so that several apiservers
-  compact once; one apiserver is modelled, without that write.)
+  first tick. (One apiserver is modelled; how several coordinate their compactions is
+  left out.)
 * serves watches from a per-resource :class:`~.watch_cache.WatchCache`;
 * gives objects with a TTL (Events) an etcd lease through a :class:`LeaseManager`.
 
@@ -53,7 +52,8 @@ class InFlightPool:
     """A pool of seats taken without waiting: a full pool means 429 (``WithMaxInFlightLimit``).
 
     Like a gas station with ``capacity`` pumps and no room to queue: a car that finds every
-    pump busy drives away. ``capacity`` 0 means no limit, as the flags say. Since nobody ever
+    pump busy drives away. ``capacity`` 0 means no limit (the flags' meaning as recalled,
+    unverified). Since nobody ever
     waits for a seat, a seat can be kept for a known time (:meth:`hold`) and frees itself
     then, without a SimPy event.
 
@@ -116,12 +116,13 @@ class InFlightPool:
 
 
 class LeaseManager:
-    """How the apiserver gives TTL objects (Events) etcd leases (``storage/etcd3/lease_manager``).
+    """How the apiserver gives objects with a TTL (Events) etcd leases.
 
-    A lease is reused for ``reuse_s`` (60 s) of writes and at most ``max_objects`` (1,000)
-    objects, then a new one is granted. It is granted for ``ttl_s + reuse_s`` so that an object
-    attached at the end of the reuse window still lives its full TTL (that extra time follows
-    from the reuse; its exact value in kube-apiserver is unverified).
+    Per the facts file, a lease is reused for ``reuse_s`` (60 s) of writes and at most
+    ``max_objects`` (1,000) objects, then a new one is granted. It is granted for
+    ``ttl_s + reuse_s`` so that an object attached at the end of the reuse window still lives
+    its full TTL (that extra time follows from the reuse; its exact value in kube-apiserver is
+    unverified).
     """
 
     def __init__(self, env: simpy.Environment, store: Store, *, reuse_s: float = LEASE_REUSE_S,
@@ -167,8 +168,8 @@ class ApiServer:
     compaction_interval_s : float
         ``--etcd-compaction-interval``, 300 s (0 disables the compactor).
     min_request_timeout_s : float
-        A watch without a client timeout lasts ``uniform(1, 2) × min_request_timeout_s``
-        (``--min-request-timeout``, 1800 s).
+        A watch without a client timeout lasts 1–2 × ``--min-request-timeout`` (1800 s), drawn
+        uniformly here (the facts give the range, not the distribution).
     watch_cache_capacity : int
         Capacity in events of the watch cache created for a resource on its first LIST or
         WATCH (talk era: 100); :meth:`add_watch_cache` sets one resource's cache explicitly.

@@ -9,9 +9,10 @@ Two ways for a component to keep up with objects it needs:
   410 Gone, the history it needs is gone: the reflector drops its cache and relists. With
   ``allowWatchBookmarks`` (KEP-956) BOOKMARK events keep its ``resourceVersion`` fresh.
 * **Poll** — the kubelet's ``Cache`` strategy for secrets and configmaps
-  (:class:`CacheBasedManager`, ``pkg/kubelet/util/manager``): every access returns the cached
-  copy unless it is older than the TTL (1 min by default; the node annotation
-  ``node.alpha.kubernetes.io/ttl`` set by the TTL controller overrides it), else it GETs it.
+  (:class:`CacheBasedManager`; ``pkg/kubelet/secret/secret_manager.go``): every access
+  returns the cached copy unless it is older than the TTL (1 min by default; the node
+  annotation ``node.alpha.kubernetes.io/ttl`` set by the TTL controller overrides it), else
+  it GETs it.
 
 Both go through a :class:`RestClient`, which sends a component's requests over its
 :class:`~.http2.Http2Connection` (if given) to the :class:`~.apiserver.ApiServer`.
@@ -263,8 +264,9 @@ class CacheBasedManager:
     """The kubelet's ``Cache`` strategy: a TTL cache of objects, refreshed by GET.
 
     Every ``access_period_s`` the manager accesses each of ``keys`` (as pod syncs do); an
-    access returns the cached copy while it is younger than ``ttl_s`` (counted from when the
-    last GET's response arrived) and GETs the object otherwise. So each object is fetched every
+    access returns the cached copy while it is younger than ``ttl_s`` and GETs the object
+    otherwise. The age is counted from when the last GET's response arrived (the model's
+    choice: the kubelet's exact rule is not checked here), so each object is fetched every
     ``access_period_s × (floor(ttl_s / access_period_s) + 1)`` seconds (:func:`polling_load`).
 
     Parameters

@@ -20,7 +20,8 @@ What matters for scalability is how etcd keeps *history* and serves it back:
   revision has been compacted") — the root of Kubernetes' ``410 Gone``. A watcher that asked
   for them gets **progress notifications**: the current revision, when nothing else was sent
   for ``--experimental-watch-progress-notify-interval`` (10 min by default in etcd 3.5.1's
-  ``--help``), or at once on :meth:`Watch.request_progress`.
+  ``--help``), or at once on :meth:`Watch.request_progress`. (That the periodic notification
+  skips watchers sent events in the interval is recalled from etcd's code, unverified.)
 * **Leases**: ``grant(ttl_s)`` returns a lease; keys put with it are deleted when it expires
   (unless kept alive). Revoking deletes all its keys in *one* revision (checked with etcd
   3.5.1: three keys, one revision). Kubernetes gives Events their 1 h TTL this way.
@@ -89,7 +90,7 @@ class Watch(Channel):
         self._quiet = True                      # nothing sent since the last progress tick
 
     def request_progress(self) -> None:
-        """Ask for the current revision now (etcd's ``RequestProgress``)."""
+        """Ask for the current revision now (etcd's ``RequestProgress``, 3.4+)."""
         self.put(ProgressNotify(self.store.revision))
 
     def cancel(self) -> None:

@@ -41,7 +41,7 @@ from kscale_lab.control_plane.errors import TooOldResourceVersion
 from kscale_lab.control_plane.load import LoadMeter
 from kscale_lab.control_plane.store import Event, ProgressNotify, Store
 
-#: Talk-era default capacity in events (``--default-watch-cache-size``).
+#: Talk-era default capacity in events.
 DEFAULT_CAPACITY = 100
 #: 1.19+ dynamic sizing: bounds in events, and the history it tries to hold.
 LOWER_BOUND_CAPACITY = 100
