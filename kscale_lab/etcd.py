@@ -17,7 +17,8 @@ What matters for scalability is how etcd *stores history*:
 
 Two implementations of the same rules, which the tests hold to agree:
 
-* :class:`Etcd` — event by event, a real (small) MVCC store; used by the SimPy models.
+* :class:`Etcd` — event by event, a real (small) MVCC store; used by the SimPy models (it is
+  the control plane's :class:`~kscale_lab.control_plane.Store`).
 * :func:`usage_timeline` — vectorised over time steps, for whole clusters in milliseconds;
   fed by :class:`PeriodicWriter` streams (objects rewritten every period).
 
@@ -26,24 +27,25 @@ Sizes are the bytes etcd stores per revision (key + value); bbolt's page overhea
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from kscale_lab.units import GiB, MiB  # noqa: E402,F401  (re-exported)
+from kscale_lab.control_plane.errors import NoSpaceError
+from kscale_lab.control_plane.store import DEFAULT_QUOTA_BYTES, GiB, MiB, Store
 
-DEFAULT_QUOTA_BYTES = 2 * GiB                 # etcd --quota-backend-bytes default
 DEFAULT_COMPACTION_INTERVAL_S = 300           # kube-apiserver --etcd-compaction-interval
 
+__all__ = ["DEFAULT_COMPACTION_INTERVAL_S", "DEFAULT_QUOTA_BYTES", "Etcd", "GiB", "MiB",
+           "NoSpaceError", "PeriodicWriter", "Timeline", "usage_timeline"]
 
-class NoSpaceError(RuntimeError):
-    """``etcdserver: mvcc: database space exceeded`` — the NOSPACE alarm is raised."""
 
-
-@dataclass
-class Etcd:
+class Etcd(Store):
     """A small but real MVCC store that tracks the bytes it holds.
+
+    This is the control plane's :class:`~kscale_lab.control_plane.Store` under the name
+    chapter 2 uses; here only its MVCC, compaction, file size and quota matter (it also
+    deletes, watches and grants leases).
 
     >>> db = Etcd(quota_bytes=1000)
     >>> db.put("/registry/leases/node-1", 300), db.put("/registry/leases/node-1", 300)
@@ -55,64 +57,6 @@ class Etcd:
     >>> db.defrag(); db.db_size_bytes
     300
     """
-
-    quota_bytes: int = DEFAULT_QUOTA_BYTES
-    revision: int = 1                        # etcd starts at revision 1 (empty store)
-    compacted_revision: int = 0
-    in_use_bytes: int = 0
-    db_size_bytes: int = 0
-    alarm: str | None = None
-    writes: int = 0
-    refused_writes: int = 0
-    _versions: dict[str, deque] = field(default_factory=dict, repr=False)
-
-    def put(self, key: str, size_bytes: int) -> int:
-        """Write a new revision of ``key``; return the store's new revision.
-
-        Raises :class:`NoSpaceError` (and raises the alarm) if the quota would be reached.
-        """
-        if self.alarm is None and self.db_size_bytes + size_bytes >= self.quota_bytes:
-            self.alarm = "NOSPACE"
-        if self.alarm is not None:
-            self.refused_writes += 1
-            raise NoSpaceError("etcdserver: mvcc: database space exceeded")
-        self.revision += 1
-        self.writes += 1
-        self._versions.setdefault(key, deque()).append((self.revision, size_bytes))
-        self.in_use_bytes += size_bytes
-        self.db_size_bytes = max(self.db_size_bytes, self.in_use_bytes)
-        return self.revision
-
-    def get(self, key: str) -> tuple[int, int] | None:
-        """``(mod_revision, size_bytes)`` of the latest version of ``key``, or ``None``."""
-        versions = self._versions.get(key)
-        return versions[-1] if versions else None
-
-    def versions(self, key: str) -> int:
-        """How many revisions of ``key`` are still held (history not yet compacted)."""
-        return len(self._versions.get(key, ()))
-
-    def compact(self, revision: int) -> None:
-        """Drop every revision older than ``revision`` except each key's latest version.
-
-        Allowed under the NOSPACE alarm. Freed pages are reused; the file does not shrink.
-        """
-        if revision <= self.compacted_revision:
-            return
-        revision = min(revision, self.revision)
-        for versions in self._versions.values():
-            # keep the newest version at or below `revision`, and everything after it
-            while len(versions) > 1 and versions[1][0] <= revision:
-                self.in_use_bytes -= versions.popleft()[1]
-        self.compacted_revision = revision
-
-    def defrag(self) -> None:
-        """Rewrite the database file: its size falls to the bytes in use."""
-        self.db_size_bytes = self.in_use_bytes
-
-    def disarm(self) -> None:
-        """Clear the alarm (it is raised again by the next write that does not fit)."""
-        self.alarm = None
 
 
 @dataclass(frozen=True)

@@ -37,15 +37,18 @@ default is an estimate, not a measurement.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import simpy
 
-from kscale_lab.control_plane.load import ApiLoad
+from kscale_lab.control_plane import ApiLoad, ApiServer, TooManyRequests
 from kscale_lab.dimensions import DimensionConflict, Dimensions, dimension, shared
 from kscale_lab.etcd import Etcd, NoSpaceError, PeriodicWriter, usage_timeline
 from kscale_lab.model import Model, Outcome, Version, metric, side_of
@@ -88,8 +91,6 @@ LEASE_BYTES = len(json.dumps(lease_object(), separators=(",", ":")))
 NODE_MONITOR_PERIOD_S = 5            # kube-controller-manager --node-monitor-period
 LEASE_RENEW_FRACTION = 0.25          # kubelet nodeLeaseRenewIntervalFraction
 SEED = 2019                          # kubelets start at seeded random phases
-#: The largest cluster :func:`simulate` runs event by event (above it, use the model).
-SIMULATE_MAX_NODES = 500
 
 
 def node_object_bytes(images: int, volumes: int) -> int:
@@ -232,23 +233,31 @@ def _writers(dims: HeartbeatDimensions, version: Version | str,
 
 
 def api_load(dims: HeartbeatDimensions, version: Version | str) -> ApiLoad:
-    """The heartbeats' steady load, closed form: the kubelet PATCHes its Node's status and
-    UPDATEs its Lease; etcd stores a whole object per write. No watches are counted here
-    (the controllers' watches of Nodes and Leases are chapter 7's subject)."""
-    if side_of(version) == "naive":
-        verbs = {"PATCH": dims.nodes / dims.status_update_period_s}
-        write_bytes = dims.nodes * dims.node_bytes / dims.status_update_period_s
-        objects, live = dims.nodes, dims.nodes * dims.node_bytes
+    """The heartbeats' load on the apiserver and etcd, in closed form (every node alive).
+
+    Naive: each kubelet PATCHes its Node status every ``status_update_period_s``. Improved:
+    each kubelet UPDATEs its Lease every renew interval and PATCHes its status every
+    ``status_report_period_s`` (taken to be a multiple of the update period, as the defaults
+    are). Each write stores the whole object as a new revision (KEP-589). etcd holds one Node
+    (and one Lease) per node, plus, just before a compaction tick, the history of the last two
+    compaction intervals: ``live + 2 × compaction_interval_s × write bytes/s``. No watches.
+
+    This is the demand in steady state (after two compaction intervals); when it does not fit
+    under the quota, etcd raises NOSPACE and refuses the writes (:class:`HeartbeatsModel`
+    says when).
+    """
+    version = side_of(version)
+    n, node = dims.nodes, dims.node_bytes
+    if version == "naive":
+        by_verb = {"PATCH": n / dims.status_update_period_s}
+        bytes_per_s = n * node / dims.status_update_period_s
+        objects, live = n, n * node
     else:
-        verbs = {"PATCH": dims.nodes / dims.status_report_period_s,
-                 "UPDATE": dims.nodes / dims.lease_renew_s}
-        write_bytes = dims.nodes * (dims.node_bytes / dims.status_report_period_s
-                                    + LEASE_BYTES / dims.lease_renew_s)
-        objects, live = 2 * dims.nodes, dims.nodes * (dims.node_bytes + LEASE_BYTES)
-    # the apiserver compacts to its previous tick: on average 1.5 intervals of history held
-    history = write_bytes * 1.5 * dims.compaction_interval_s
-    return ApiLoad(verbs, etcd_write_bytes_per_s=write_bytes, etcd_objects=objects,
-                   etcd_bytes=live + history)
+        by_verb = {"UPDATE": n / dims.lease_renew_s, "PATCH": n / dims.status_report_period_s}
+        bytes_per_s = n * (LEASE_BYTES / dims.lease_renew_s + node / dims.status_report_period_s)
+        objects, live = 2 * n, n * (node + LEASE_BYTES)
+    return ApiLoad(by_verb, etcd_write_bytes_per_s=bytes_per_s, etcd_objects=objects,
+                   etcd_bytes=live + 2 * dims.compaction_interval_s * bytes_per_s)
 
 
 def last_heartbeat_s(phase_s: float, period_s: float, at_s: float) -> float | None:
@@ -324,6 +333,14 @@ class HeartbeatsModel(Model):
 
 # --- the event-by-event model ----------------------------------------------------------------
 
+#: :func:`simulate` refuses larger clusters: event by event, its time and memory grow faster
+#: than nodes × simulated time. Measured (CPU time, one simulated hour, a shared 2-core
+#: machine): 1,000 nodes take 3 s (naive) to 4.5 s (improved) and ~230 MB, 5 s when NOSPACE
+#: comes early (the node lifecycle controller then retries every node every 5 s); 2,000 nodes
+#: take 10 s and ~400 MB. :class:`HeartbeatsModel` covers every size in milliseconds.
+SIMULATE_MAX_NODES = 1000
+
+
 @dataclass(frozen=True)
 class WriteEvent:
     t_s: float
@@ -345,84 +362,248 @@ class Simulation:
     nospace_at_s: float | None
     notready_detection_s: float | None
     etcd: Etcd
+    load: ApiLoad = field(default_factory=ApiLoad)   # measured by the apiserver over the run
+
+
+class _Recorder:
+    """Sends the heartbeat writes to the apiserver and keeps the :class:`Simulation`'s record.
+
+    A write that etcd accepts is a heartbeat the node lifecycle controller will see (it stands
+    in for the controller's Node and Lease informers, whose watch traffic is not counted here).
+    """
+
+    def __init__(self, env: simpy.Environment, api: ApiServer) -> None:
+        self.env, self.api, self.db = env, api, api.store
+        self.writes: list[WriteEvent] = []
+        self.trace: list[tuple[float, int, int]] = []
+        self.nospace_at_s: float | None = None
+        self.controller: NodeLifecycleController | None = None
+        api.on_compact.append(lambda t, _rev: self.snapshot(t))
+
+    def snapshot(self, t_s: float) -> None:
+        self.trace.append((t_s, self.db.db_size_bytes, self.db.in_use_bytes))
+
+    def write(self, verb: str, node: int, kind: str, key: str, size_bytes: int,
+              heartbeat_s: float) -> bool:
+        """PATCH or UPDATE ``key`` now, the object carrying its newest heartbeat time (a
+        Lease's ``renewTime``, a status's ``lastHeartbeatTime``); whether etcd accepted it.
+
+        The writers do not wait for the answer: each heartbeat is timed on its own, and the
+        apiserver's milliseconds are nothing beside a 10 s period.
+        """
+        now = self.env.now
+        try:
+            self.api.request(verb, key, size_bytes, heartbeat_s)
+        except (NoSpaceError, TooManyRequests) as err:
+            if isinstance(err, NoSpaceError) and self.nospace_at_s is None:
+                self.nospace_at_s = now
+            self.writes.append(WriteEvent(now, node, kind, size_bytes, False))
+            return False
+        self.writes.append(WriteEvent(now, node, kind, size_bytes, True))
+        self.trace.append((now, self.db.db_size_bytes, self.db.in_use_bytes))
+        if kind != "NotReady" and self.controller is not None:
+            self.controller.observe(node, now)
+        return True
+
+
+class NodeLeaseController:
+    """The kubelet's node lease controller (``component-helpers/apimachinery/lease``).
+
+    ``Run`` calls ``sync`` every ``renewInterval`` (0.25 × leaseDurationSeconds: 10 s of 40 s);
+    ``sync`` UPDATEs the node's Lease in ``kube-node-lease`` with ``renewTime`` = now.
+    """
+
+    def __init__(self, kubelet: Kubelet, renew_interval_s: float, phase_s: float) -> None:
+        self.kubelet = kubelet
+        self.renew_interval_s = renew_interval_s
+        self.key = f"/registry/leases/kube-node-lease/node-{kubelet.node}"
+        self.process = kubelet.env.process(self.run(phase_s))
+
+    def run(self, phase_s: float) -> Iterator[simpy.Event]:
+        env = self.kubelet.env
+        try:
+            yield env.timeout(phase_s)
+            while True:
+                self.sync()
+                yield env.timeout(self.renew_interval_s)
+        except simpy.Interrupt:                      # the node failed
+            return
+
+    def sync(self) -> bool:
+        """Renew the Lease; whether etcd accepted it."""
+        return self.kubelet.recorder.write("UPDATE", self.kubelet.node, "Lease", self.key,
+                                           LEASE_BYTES, self.kubelet.env.now)
+
+
+class Kubelet:
+    """One node's kubelet: ``syncNodeStatus`` every ``nodeStatusUpdateFrequency`` and, in the
+    improved version, a :class:`NodeLeaseController`.
+
+    Naive: every sync PATCHes the whole status (``lastHeartbeatTime`` is the heartbeat).
+    Improved: a sync PATCHes only if the status changed or ``nodeStatusReportFrequency`` has
+    passed since the last report (``tryUpdateNodeStatus``). Nothing in this model changes a
+    node's status, so the syncs between reports write nothing, and the loop sleeps from one
+    report to the next — ``ceil(report / update)`` update periods, which is the report period
+    for the defaults (60 s or 300 s of 10 s).
+
+    ``fail()`` stops it (a SimPy interrupt, as SimPy's machine-shop example breaks a machine).
+    """
+
+    def __init__(self, env: simpy.Environment, node: int, recorder: _Recorder,
+                 dims: HeartbeatDimensions, version: str, phases: dict[str, np.ndarray]) -> None:
+        self.env, self.node, self.recorder = env, node, recorder
+        self.node_bytes = dims.node_bytes
+        self.key = f"/registry/minions/node-{node}"
+        update = dims.status_update_period_s
+        if version == "naive":
+            self.node_status_report_frequency_s = update
+            phase = phases["status"][node]
+        else:
+            self.node_status_report_frequency_s = update * -(-dims.status_report_period_s
+                                                             // update)
+            phase = phases["report"][node]          # its syncs are timed from its first report
+        self.processes = [env.process(self.run(phase))]
+        self.lease_controller = None
+        if version == "improved":
+            self.lease_controller = NodeLeaseController(self, dims.lease_renew_s,
+                                                        phases["lease"][node])
+            self.processes.append(self.lease_controller.process)
+
+    def run(self, phase_s: float) -> Iterator[simpy.Event]:
+        env = self.env
+        try:
+            yield env.timeout(phase_s)
+            while True:
+                self.sync_node_status()
+                yield env.timeout(self.node_status_report_frequency_s)
+        except simpy.Interrupt:                      # the node failed
+            return
+
+    def sync_node_status(self) -> bool:
+        """PATCH the node's status; whether etcd accepted it."""
+        return self.recorder.write("PATCH", self.node, "NodeStatus", self.key, self.node_bytes,
+                                   self.env.now)
+
+    def fail(self) -> None:
+        """The node dies: its kubelet stops at once."""
+        for process in self.processes:
+            if process.is_alive:
+                process.interrupt("node failed")
+
+
+class NodeLifecycleController:
+    """``monitorNodeHealth`` every ``nodeMonitorPeriod`` (5 s): a node whose newest heartbeat —
+    the newer of its Lease's ``renewTime`` and its status's ``lastHeartbeatTime`` — is older
+    than the grace period is marked NotReady. Here that is an UPDATE of its Node status,
+    tried again every period while etcd refuses it."""
+
+    def __init__(self, env: simpy.Environment, recorder: _Recorder, dims: HeartbeatDimensions,
+                 monitor_period_s: float = NODE_MONITOR_PERIOD_S) -> None:
+        self.env, self.recorder = env, recorder
+        self.grace_period_s = dims.grace_period_s
+        self.monitor_period_s = monitor_period_s
+        self.node_bytes = dims.node_bytes
+        self.probe_s = np.zeros(dims.nodes)         # newest heartbeat seen (objects exist at 0)
+        self.marked = np.zeros(dims.nodes, dtype=bool)
+        self.marked_at_s: dict[int, float] = {}
+        recorder.controller = self
+        self.process = env.process(self.run())
+
+    def observe(self, node: int, heartbeat_s: float) -> None:
+        if heartbeat_s > self.probe_s[node]:
+            self.probe_s[node] = heartbeat_s
+
+    def run(self) -> Iterator[simpy.Event]:
+        while True:
+            yield self.env.timeout(self.monitor_period_s)
+            self.monitor_node_health()
+
+    def monitor_node_health(self) -> None:
+        now = self.env.now
+        stale = np.flatnonzero(~self.marked & (now - self.probe_s > self.grace_period_s))
+        for node in stale.tolist():
+            # the status update keeps the node's last heartbeat time
+            if self.recorder.write("UPDATE", node, "NotReady", f"/registry/minions/node-{node}",
+                                   self.node_bytes, float(self.probe_s[node])):
+                self.marked[node] = True
+                self.marked_at_s[node] = now
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a run, restoring it afterwards.
+
+    A run keeps hundreds of thousands of objects alive (every write's record, etcd's history),
+    and the collector would scan them over and over: 40 % of the time at 1,000 nodes. The run
+    makes no cyclic garbage that matters (reference counting frees the rest); whatever is
+    left is collected after the run as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def simulate(dims: HeartbeatDimensions, version: str = "naive") -> Simulation:
-    """Run the heartbeat mechanism event by event with SimPy (meant for ≤ a few hundred nodes).
+    """Run the heartbeat mechanism event by event with SimPy, through the control plane.
 
-    Processes: one kubelet per node (naive: NodeStatus every update period; improved: Lease
-    every renew interval and NodeStatus every report period), the apiserver's compactor, and
-    the node lifecycle controller. Node 0 stops at ``failed_node_at_s``.
+    One :class:`Kubelet` per node writes through an :class:`~kscale_lab.control_plane.ApiServer`
+    (PATCH NodeStatus; improved: UPDATE Lease too) into a :class:`~kscale_lab.etcd.Etcd`; the
+    apiserver's compactor runs every ``compaction_interval_s``; the
+    :class:`NodeLifecycleController` checks every 5 s. Node 0 fails at ``failed_node_at_s``.
+
+    Parameters
+    ----------
+    dims : HeartbeatDimensions
+        At most :data:`SIMULATE_MAX_NODES` nodes.
+    version : str
+        ``"naive"`` or ``"improved"``.
+
+    Returns
+    -------
+    Simulation
+        Every write, etcd's file size and bytes in use after each accepted write and
+        compaction (``t_s``, ``db_size_bytes``, ``in_use_bytes``), when NOSPACE came, how long
+        after its failure node 0 was marked NotReady (``None``: never), the store, and the
+        :class:`~kscale_lab.control_plane.ApiLoad` the apiserver measured over the horizon.
     """
     version = side_of(version)
     if dims.nodes > SIMULATE_MAX_NODES:
-        raise ValueError(f"nodes must be at most {SIMULATE_MAX_NODES:,} for the event-by-event "
-                         f"simulation (use HeartbeatsModel for larger clusters); got "
-                         f"{dims.nodes:,}")
+        raise ValueError(f"nodes must be from 1 to {SIMULATE_MAX_NODES} for simulate() (event "
+                         f"by event; HeartbeatsModel covers larger clusters); got {dims.nodes}")
+    with _cyclic_gc_paused():
+        return _simulate(dims, version)
+
+
+def _simulate(dims: HeartbeatDimensions, version: str) -> Simulation:
     env = simpy.Environment()
-    db = Etcd(quota_bytes=dims.quota_bytes)
-    writes: list[WriteEvent] = []
-    trace: list[tuple[float, int, int]] = []
-    last_beat = np.zeros(dims.nodes)               # objects exist at t = 0
-    state: dict[str, float | None] = {"nospace": None, "detected": None}
-
-    def write(node: int, kind: str, key: str, size: int) -> bool:
-        try:
-            db.put(key, size)
-        except NoSpaceError:
-            if state["nospace"] is None:
-                state["nospace"] = env.now
-            writes.append(WriteEvent(env.now, node, kind, size, False))
-            return False
-        writes.append(WriteEvent(env.now, node, kind, size, True))
-        trace.append((env.now, db.db_size_bytes, db.in_use_bytes))
-        return True
-
-    def loop(node: int, kind: str, key: str, size: int, phase: float, period: int):
-        yield env.timeout(phase)
-        while node != 0 or env.now < dims.failed_node_at_s:
-            if write(node, kind, key, size):
-                last_beat[node] = max(last_beat[node], env.now)
-            yield env.timeout(period)
-
-    def compactor():
-        previous = None                           # the apiserver compacts to the last tick's rev
-        while True:
-            yield env.timeout(dims.compaction_interval_s)
-            if previous is not None:
-                db.compact(previous)
-                trace.append((env.now, db.db_size_bytes, db.in_use_bytes))
-            previous = db.revision
-
-    def node_lifecycle_controller():
-        while state["detected"] is None:
-            yield env.timeout(NODE_MONITOR_PERIOD_S)
-            if env.now - last_beat[0] > dims.grace_period_s:
-                if write(0, "NotReady", "/registry/minions/node-0", dims.node_bytes):
-                    state["detected"] = env.now - dims.failed_node_at_s
-
+    db = Etcd(env, quota_bytes=dims.quota_bytes)
     for n in range(dims.nodes):                   # the objects as they are at t = 0
-        db.put(f"/registry/minions/node-{n}", dims.node_bytes)
+        db.put(f"/registry/minions/node-{n}", dims.node_bytes, value=0.0)
         if version == "improved":
-            db.put(f"/registry/leases/kube-node-lease/node-{n}", LEASE_BYTES)
-    trace.append((0.0, db.db_size_bytes, db.in_use_bytes))
+            db.put(f"/registry/leases/kube-node-lease/node-{n}", LEASE_BYTES, value=0.0)
     # history before t = 0 is not this simulation's: start from a compacted store
     db.compact(db.revision)
+    api = ApiServer(env, db, compaction_interval_s=dims.compaction_interval_s)
+    recorder = _Recorder(env, api)
+    recorder.snapshot(0.0)
+    controller = NodeLifecycleController(env, recorder, dims)
     ph = _phases(dims)
-    for n in range(dims.nodes):
-        node_key = f"/registry/minions/node-{n}"
-        if version == "naive":
-            env.process(loop(n, "NodeStatus", node_key, dims.node_bytes, ph["status"][n],
-                             dims.status_update_period_s))
-        else:
-            env.process(loop(n, "Lease", f"/registry/leases/kube-node-lease/node-{n}",
-                             LEASE_BYTES, ph["lease"][n], dims.lease_renew_s))
-            env.process(loop(n, "NodeStatus", node_key, dims.node_bytes, ph["report"][n],
-                             dims.status_report_period_s))
-    env.process(compactor())
-    env.process(node_lifecycle_controller())
+    kubelets = [Kubelet(env, n, recorder, dims, version, ph) for n in range(dims.nodes)]
+
+    def node_failure() -> Iterator[simpy.Event]:
+        yield env.timeout(dims.failed_node_at_s)
+        kubelets[0].fail()
+
+    env.process(node_failure())
     env.run(until=dims.horizon_s)
-    t, size, used = (np.array(c, dtype=float) for c in zip(*trace))
-    return Simulation(version, writes, t, size, used, state["nospace"], state["detected"], db)
+    t, size, used = (np.array(c, dtype=float) for c in zip(*recorder.trace))
+    marked = controller.marked_at_s.get(0)
+    detected = None if marked is None else marked - dims.failed_node_at_s
+    return Simulation(version, recorder.writes, t, size, used, recorder.nospace_at_s, detected,
+                      db, api.load(dims.horizon_s))
 
 

@@ -43,7 +43,7 @@ after more than nine compactions was not measured.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -130,7 +130,6 @@ def write_bytes(size_bytes: float) -> float:
     return float(np.interp(size_bytes, sizes, grown))
 
 
-@dataclass
 class BboltEtcd(Etcd):
     """The lab's :class:`~kscale_lab.etcd.Etcd`, counting the bytes bbolt really stores.
 
@@ -154,19 +153,19 @@ class BboltEtcd(Etcd):
     29127
     """
 
-    copied_bytes: float = 0.0                                   #: copied by compactions
-    _log: deque = field(default_factory=deque, repr=False)    # (revision, key) not compacted
-    _sizes: dict = field(default_factory=dict, repr=False)    # revision -> stored bytes
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.copied_bytes = 0.0
+        """Bytes copied by compactions."""
+        self._pages: deque = deque()      # (revision, key) not compacted yet, in order
+        self._sizes: dict = {}            # revision -> stored bytes
+        self.db_size_bytes = self.in_use_bytes = EMPTY_DB_BYTES
 
-    def __post_init__(self) -> None:
-        if self.db_size_bytes == 0 and self.in_use_bytes == 0:
-            self.db_size_bytes = self.in_use_bytes = EMPTY_DB_BYTES
-
-    def put(self, key: str, size_bytes: int) -> int:
+    def put(self, key: str, size_bytes: int, **kwargs: Any) -> int:
         stored = write_bytes(size_bytes)
-        revision = super().put(key, stored)
+        revision = super().put(key, stored, **kwargs)
         self.db_size_bytes = max(self.db_size_bytes, self.in_use_bytes + pending_bytes(size_bytes))
-        self._log.append((revision, key))
+        self._pages.append((revision, key))
         self._sizes[revision] = stored
         return revision
 
@@ -178,8 +177,8 @@ class BboltEtcd(Etcd):
         # the revisions this compaction looks at, in order; each key's newest one survives
         newest: dict[str, int] = {}
         window = []
-        while self._log and self._log[0][0] <= revision:
-            rev, key = self._log.popleft()
+        while self._pages and self._pages[0][0] <= revision:
+            rev, key = self._pages.popleft()
             newest[key] = rev
             window.append((rev, key))
         kept = [newest[key] == rev for rev, key in window]
@@ -193,7 +192,7 @@ class BboltEtcd(Etcd):
             self.db_size_bytes = max(grown, self.in_use_bytes + sum(copies))
             self.copied_bytes += sum(copies)
         # survivors stay in the log, in order, for the next compaction
-        self._log.extendleft(reversed([w for w, k in zip(window, kept) if k]))
+        self._pages.extendleft(reversed([w for w, k in zip(window, kept) if k]))
         for (rev, _key), k in zip(window, kept):
             if not k:
                 del self._sizes[rev]
