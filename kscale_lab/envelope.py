@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 
 from kscale_lab.control_plane.load import ApiLoad
-from kscale_lab.dimensions import Dimensions, dimension, shared
+from kscale_lab.dimensions import DimensionConflict, Dimensions, dimension, shared
 from kscale_lab.model import Model, Outcome, Version, metric
 
 __all__ = [
@@ -115,6 +115,16 @@ class ClusterDimensions(Dimensions):
     deployments_per_namespace: int = dimension(10, lo=0, hi=10_000,
                                                unit="deployments/namespace",
                                                help="Deployments in each namespace")
+
+    def check(self) -> None:
+        """A service's endpoints are pods (one per ready pod that its selector matches): a
+        service cannot have more of them than the cluster has pods."""
+        if self.backends_per_service > self.pods:
+            raise DimensionConflict(
+                f"backends_per_service ({self.backends_per_service:,}) must be at most the "
+                f"cluster's pods, nodes × pods_per_node ({self.nodes:,} × "
+                f"{self.pods_per_node:,} = {self.pods:,}): a service's endpoints are pods",
+                ("backends_per_service", "nodes", "pods_per_node"))
 
     @property
     def pods(self) -> int:
@@ -260,7 +270,8 @@ def assess(dims: ClusterDimensions, names: tuple[str, ...] | None = None) -> lis
 def node_range(dims: ClusterDimensions,
                names: tuple[str, ...] | None = None) -> tuple[int, int] | None:
     """The node counts at which the given thresholds all hold, every other dimension fixed:
-    ``(fewest, most)``, or ``None`` if no node count does.
+    ``(fewest, most)``, or ``None`` if no node count does. (Only node counts at which the
+    cluster exists count: enough pods for one service's backends.)
 
     Each threshold holds on an interval of node counts. A value that grows with #nodes
     (``per_node``: nodes, pods, pods per namespace) against a fixed limit gives an upper
@@ -270,7 +281,8 @@ def node_range(dims: ClusterDimensions,
     = 1,000`` nodes. A fixed value against a fixed limit holds at every size or at none.
     """
     top = int(ClusterDimensions.spec("nodes").hi)
-    lo, hi = 1, top
+    # the cluster must exist: enough pods for one service's backends
+    lo, hi = math.ceil(dims.backends_per_service / dims.pods_per_node), top
     wanted = THRESHOLD_NAMES if names is None else names
     for t in THRESHOLDS:
         if t.name not in wanted:
@@ -302,7 +314,8 @@ def _polish(dims: ClusterDimensions, names: tuple[str, ...], lo: int, hi: int) -
     top = int(ClusterDimensions.spec("nodes").hi)
 
     def inside(n: int) -> bool:
-        return 1 <= n <= top and all(c.inside for c in assess(_Resized(dims, n), names))
+        return (1 <= n <= top and n * dims.pods_per_node >= dims.backends_per_service
+                and all(c.inside for c in assess(_Resized(dims, n), names)))
 
     if lo > hi:
         return lo, hi

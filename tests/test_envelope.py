@@ -169,6 +169,18 @@ def test_max_nodes():
     assert max_nodes(ClusterDimensions(backends_per_service=300)) == 0  # nothing helps
 
 
+def test_more_backends_than_pods_is_refused_naming_the_values():
+    from kscale_lab.dimensions import DimensionConflict
+
+    with pytest.raises(DimensionConflict) as err:
+        ClusterDimensions(nodes=10, pods_per_node=0, backends_per_service=2000)
+    assert set(err.value.fields) == {"backends_per_service", "nodes", "pods_per_node"}
+    assert "a service's endpoints are pods" in str(err.value)
+    # the node range counts only clusters that exist: 250 backends need 250 one-pod nodes
+    d = ClusterDimensions(nodes=300, pods_per_node=1, backends_per_service=250, services=10)
+    assert node_range(d, ("nodes",)) == (250, 5000)
+
+
 def test_lower_level_functions_refuse_impossible_sizes():
     for bad in (-1, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="cores_per_node"):
@@ -207,16 +219,18 @@ def test_unknown_dimension_is_a_value_error():
 
 # --- properties --------------------------------------------------------------------------------
 
-clusters = st.builds(
-    ClusterDimensions,
-    nodes=st.integers(1, 15_000), pods_per_node=st.integers(1, 500),
-    cores_per_node=st.integers(1, 256), namespaces=st.integers(1, 50_000),
-    services=st.integers(1, 50_000), backends_per_service=st.integers(1, 2_000),
-    deployments_per_namespace=st.integers(0, 10_000))
+@st.composite
+def clusters(draw):
+    nodes, per_node = draw(st.integers(1, 15_000)), draw(st.integers(1, 500))
+    return ClusterDimensions(
+        nodes=nodes, pods_per_node=per_node, cores_per_node=draw(st.integers(1, 256)),
+        namespaces=draw(st.integers(1, 50_000)), services=draw(st.integers(1, 50_000)),
+        backends_per_service=draw(st.integers(1, min(2_000, nodes * per_node))),
+        deployments_per_namespace=draw(st.integers(0, 10_000)))
 
 
 @settings(max_examples=200, deadline=None)
-@given(clusters)
+@given(clusters())
 def test_inside_iff_every_ratio_at_most_one(d):
     out = MODEL.improved(d)
     ratios = [c.ratio for c in out.checks]
@@ -227,7 +241,7 @@ def test_inside_iff_every_ratio_at_most_one(d):
 
 
 @settings(max_examples=200, deadline=None)
-@given(clusters)
+@given(clusters())
 def test_envelope_is_stricter_than_one_number(d):
     naive, improved = MODEL.naive(d), MODEL.improved(d)
     assert naive.dimensions_checked == 1
@@ -238,11 +252,16 @@ def test_envelope_is_stricter_than_one_number(d):
 
 
 def _inside_at(d: ClusterDimensions, nodes: int) -> bool:
-    return all(c.inside for c in assess(d.replace(nodes=nodes)))
+    """The cluster ``d`` with ``nodes`` nodes exists and is inside every threshold."""
+    try:
+        resized = d.replace(nodes=nodes)
+    except ValueError:                  # fewer pods than one service's backends
+        return False
+    return all(c.inside for c in assess(resized))
 
 
 @settings(max_examples=150, deadline=None)
-@given(clusters, st.integers(1, 15_000))
+@given(clusters(), st.integers(1, 15_000))
 def test_node_range_is_where_every_threshold_holds(d, nodes):
     """Checked by asking the thresholds directly at a node count drawn at random, and at the
     edges: inside the range everything holds, one node beyond it something breaks."""

@@ -151,7 +151,8 @@ def plot_sweep(fig: Any, cores_per_node: float = 16, namespaces: float = 200,
         at = 0.55 * node_limit
         axes[1].text(at, at * average * 1.12, f"{average:.0f} pods/node\non average",
                      fontsize=8, ha="right", va="bottom", color=style.colour("improved"))
-    fewest = min_nodes(dims.replace(pods_per_node=0))
+    fewest = min_nodes(dims.replace(pods_per_node=1, backends_per_service=1),
+                       ("namespaces", "services"))
     if fewest > 1:                  # a left edge: too few nodes for namespaces/services
         axes[1].annotate(f"at least {fewest:,} nodes\nfor {services:,.0f} services,\n"
                          f"{namespaces:,.0f} namespaces", (fewest, y_max * 0.04),
