@@ -3,6 +3,10 @@
 Each update alternates between the given dimensions and a neighbouring point (the first
 dimension moved by one step), as a learner's slider does, so no cache inside a model can
 make a repeat look cheaper than a real move.
+
+To compare ways of doing the same thing on a shared machine, :func:`paired_medians_ms` runs
+them in turns (A, B, C, A, B, C …) rather than one after the other, so a burst of load from
+elsewhere hits all of them alike and their *ratios* stay meaningful.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import itertools
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +76,113 @@ def widget_median_ms(model: Any, dims: Any, repeats: int, only: list[str] | None
     return median_ms(update, repeats)
 
 
+def paired_medians_ms(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median wall time of each of ``fns`` in milliseconds, the calls taken in turns (one
+    warm-up round first), so that load from elsewhere falls on all of them alike."""
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            times[name].append(timed(fn)[1])
+    return {name: statistics.median(t) * 1000 for name, t in times.items()}
+
+
+def explorer_for(model: Any, dims: Any, only: list[str] | None = None) -> Any:
+    """An :class:`~kscale_lab.widgets.Explorer` built outside a kernel (nothing printed)."""
+    from kscale_lab.widgets import Explorer
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        return Explorer(model, dims=dims, only=only)
+
+
+def explorer_update(ex: Any, model: Any, dims: Any) -> Callable[[], None]:
+    """One slider move of explorer ``ex``, alternating between ``dims`` and its
+    :func:`neighbour` (both versions, the figure, its PNG, the table)."""
+    points = itertools.cycle([neighbour(model, dims).as_dict(), dims.as_dict()])
+
+    def update() -> None:
+        with contextlib.redirect_stdout(io.StringIO()):
+            ex.update(**next(points))
+    return update
+
+
+def plain_redraw(model: Any, dims: Any) -> Callable[[], bytes]:
+    """What a learner's ``ipywidgets.interact`` over ``model.figure(...)`` does on every
+    move: run the model, make a new figure, draw everything (axes, ticks, labels, data) and
+    encode it as PNG the way the inline backend shows a figure (``savefig`` with
+    ``bbox_inches="tight"``). Alternates between ``dims`` and its :func:`neighbour`."""
+    points = itertools.cycle([neighbour(model, dims), dims])
+
+    def redraw() -> bytes:
+        fig = model.figure(model.compare(next(points)))
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches="tight")
+        return buf.getvalue()
+    return redraw
+
+
+def png_floor(ex: Any) -> Callable[[], bytes]:
+    """Encoding the pixels of ``ex``'s current figure as PNG, nothing else: the least any
+    explorer that sends PNG images can cost per move."""
+    from kscale_lab.figures.live import encode_png
+
+    canvas = ex.live.figure().canvas
+
+    def encode() -> bytes:
+        return encode_png(canvas.buffer_rgba(), canvas.get_width_height())
+    return encode
+
+
+def candidates(model: Any) -> list[tuple[str, Any]]:
+    """Points of a model's dimensions that may be its most expensive: the defaults, every
+    numeric dimension alone at the bottom and at the top of its range, and every dimension
+    at the top at once (as far as the rules between dimensions allow)."""
+    base = model.dimensions()
+    out = [("defaults", base)]
+    top = base
+    for s in model.dimensions.specs():
+        if not s.numeric:
+            continue
+        for end, value in (("lo", s.lo), ("hi", s.hi)):
+            try:
+                out.append((f"{s.name}={end}", base.replace(**{s.name: value})))
+            except ValueError:
+                pass
+        try:
+            top = top.replace(**{s.name: s.hi})
+        except ValueError:
+            pass
+    out.append(("every dimension at its top", top))
+    seen, unique = set(), []
+    for label, dims in out:
+        key = tuple(sorted(dims.as_dict().items()))
+        if key not in seen:
+            seen.add(key)
+            unique.append((label, dims))
+    return unique
+
+
+def most_expensive(model: Any, repeats: int = 5) -> tuple[str, Any, dict[str, float]]:
+    """The candidate point (:func:`candidates`) whose explorer update takes longest, by a
+    short measurement of each, taken in turns (:func:`paired_medians_ms`); returns its
+    label, its dimensions and every candidate's time (ms)."""
+    points = dict(candidates(model))
+    updates = {label: explorer_update(explorer_for(model, dims), model, dims)
+               for label, dims in points.items()}
+    times = paired_medians_ms(updates, repeats)
+    worst = max(times, key=times.get)
+    return worst, points[worst], times
+
+
+def startup_median_ms(argv: list[str], repeats: int) -> float:
+    """Median wall time of running ``python -m`` ``argv`` in a new process (output
+    discarded), as a user waits for it."""
+    def run() -> None:
+        subprocess.run([sys.executable, *argv], stdout=subprocess.DEVNULL, check=True)
+    return median_ms(run, repeats)
+
+
 def arguments(doc: str, results: str) -> argparse.Namespace:
     """``--write`` (to ``benchmarks/<results>``) and ``--repeats``."""
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
@@ -78,12 +191,14 @@ def arguments(doc: str, results: str) -> argparse.Namespace:
     return ap.parse_args()
 
 
-def machine(repeats: int, script: str) -> str:
-    """The line that says where and how the figures were taken."""
+def machine(repeats: int, script: str, note: str = "") -> str:
+    """The line that says where and how the figures were taken (``note`` appended)."""
+    load = " ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     return (f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. Wall clock; "
-            f"medians of {repeats} runs where a median is given. Produced by "
-            f"`python benchmarks/{script} --write`.\n")
+            f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}; load average "
+            f"{load} when the run started. Wall clock; medians of {repeats} runs where a "
+            f"median is given. Produced by `python benchmarks/{script} --write`."
+            + (f" {note}" if note else "") + "\n")
 
 
 def finish(lines: list[str], results: str, write: bool) -> int:

@@ -70,7 +70,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter(1, "envelope", "Scalability is multi-dimensional", (EnvelopeModel(),),
             ("envelope",)),
     Chapter(2, "heartbeats", "Node heartbeats", (HeartbeatsModel(),),
-            ("nospace", "images", "writes-stop", "lease")),
+            ("nospace", "images", "writes-stop", "lease", "report-10m")),
     Chapter(4, "kube-proxy", "kube-proxy: iptables vs IPVS", (KubeProxyModel(),),
             ("iptables-rules", "iptables-updates", "ipvs")),
     Chapter(5, "scheduler", "Scheduling throughput", (SchedulerModel(),),

@@ -74,6 +74,18 @@ class PeriodicWriter:
     period_s: int
     stop_s: float = float("inf")
 
+    def __post_init__(self) -> None:
+        if isinstance(self.period_s, bool) or not isinstance(self.period_s, (int, np.integer)) \
+                or self.period_s < 1:
+            raise ValueError(f"period_s must be a whole number of seconds, at least 1; got "
+                             f"{self.period_s!r}")
+        if not np.isfinite(self.size_bytes) or self.size_bytes < 0:
+            raise ValueError(f"size_bytes must be a finite number of at least 0; got "
+                             f"{self.size_bytes!r}")
+        phases = np.asarray(self.phases_s, dtype=float)
+        if phases.size and (not np.all(np.isfinite(phases)) or phases.min() < 0):
+            raise ValueError("phases_s must be finite times of at least 0 s")
+
     @property
     def count(self) -> int:
         return len(self.phases_s)
@@ -144,6 +156,17 @@ def usage_timeline(bytes_per_step: np.ndarray, *, step_s: int = 1, live_bytes: f
     """
     w = np.asarray(bytes_per_step, dtype=float)
     n = len(w)
+    if w.size and (not np.all(np.isfinite(w)) or w.min() < 0):
+        raise ValueError("bytes_per_step must be finite and at least 0 in every step")
+    for name, value, lo in (("step_s", step_s, 1), ("compaction_interval_s",
+                                                     compaction_interval_s, 1)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < lo:
+            raise ValueError(f"{name} must be a whole number of seconds, at least {lo}; got "
+                             f"{value!r}")
+    for name, value in (("live_bytes", live_bytes), ("quota_bytes", quota_bytes),
+                        ("max_write_bytes", max_write_bytes)):
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number of at least 0; got {value!r}")
     if compaction_interval_s % step_s:
         raise ValueError(f"compaction_interval_s must be a multiple of step_s ({step_s} s); "
                          f"got {compaction_interval_s}")

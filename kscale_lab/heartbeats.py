@@ -65,11 +65,14 @@ IMAGE_ENTRY_BYTES = 280
 VOLUME_ENTRY_BYTES = 300
 
 
-def lease_object(node: str = "node-0001") -> dict[str, Any]:
-    """A node's ``coordination.k8s.io/v1`` Lease as the kubelet keeps it (KEP-589's schema):
-    metadata with the owner reference to its Node, ``holderIdentity``,
-    ``leaseDurationSeconds`` and ``renewTime``. Identifiers and times are typical values."""
-    return {
+def lease_object(node: str = "node-0001", *, full_spec: bool = False) -> dict[str, Any]:
+    """A node's ``coordination.k8s.io/v1`` Lease as the kubelet keeps it: metadata with the
+    owner reference to its Node, and a spec with ``holderIdentity``,
+    ``leaseDurationSeconds`` and ``renewTime`` — the three spec fields of the node Lease on
+    the talk's slide. KEP-589's schema has two more, ``acquireTime`` and
+    ``leaseTransitions``; ``full_spec=True`` fills them in too (to show how little they
+    change the size). Identifiers and times are typical values."""
+    lease = {
         "kind": "Lease", "apiVersion": "coordination.k8s.io/v1",
         "metadata": {
             "name": node, "namespace": "kube-node-lease",
@@ -81,11 +84,19 @@ def lease_object(node: str = "node-0001") -> dict[str, Any]:
         "spec": {"holderIdentity": node, "leaseDurationSeconds": 40,
                  "renewTime": "2019-05-21T09:41:17.123456Z"},
     }
+    if full_spec:
+        lease["spec"].update(acquireTime="2019-05-21T09:00:00.000000Z", leaseTransitions=0)
+    return lease
 
 
-#: The serialized size of :func:`lease_object` (compact JSON, as the apiserver would send it;
-#: etcd stores built-in types as protobuf, which is smaller — so this errs on the large side).
-LEASE_BYTES = len(json.dumps(lease_object(), separators=(",", ":")))
+def serialized_bytes(obj: dict[str, Any]) -> int:
+    """The size of ``obj`` as compact JSON (UTF-8), the measure the lab uses for objects."""
+    return len(json.dumps(obj, separators=(",", ":")).encode())
+
+
+#: The serialized size of :func:`lease_object` — measured by serializing it as compact JSON.
+#: The encoding etcd actually stores for built-in types may be smaller (unverified here).
+LEASE_BYTES = serialized_bytes(lease_object())
 
 # --- controller and kubelet constants (not dimensions: the talk never tuned them) ------------
 NODE_MONITOR_PERIOD_S = 5            # kube-controller-manager --node-monitor-period
@@ -94,7 +105,13 @@ SEED = 2019                          # kubelets start at seeded random phases
 
 
 def node_object_bytes(images: int, volumes: int) -> int:
-    """Size of one Node object with ``images`` images (≤ 50 reported) and ``volumes`` volumes."""
+    """Size of one Node object with ``images`` images (≤ 50 reported) and ``volumes`` volumes.
+
+    Raises ``ValueError`` for a negative or non-whole count.
+    """
+    for name, count in (("images", images), ("volumes", volumes)):
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+            raise ValueError(f"{name} must be a whole number of at least 0; got {count!r}")
     return NODE_BASE_BYTES + min(images, 50) * IMAGE_ENTRY_BYTES + volumes * VOLUME_ENTRY_BYTES
 
 
@@ -329,6 +346,48 @@ class HeartbeatsModel(Model):
             notready_detection_s=detection,
             node_object_bytes=dims.node_bytes,
             timeline=tl, load=api_load(dims, version))
+
+
+def nospace_cliff(dims: HeartbeatDimensions | None = None, dimension: str = "nodes",
+                  version: Version | str = "naive") -> int | None:
+    """The smallest value of ``dimension`` (a whole-number dimension that makes the
+    heartbeat heavier: ``nodes``, ``images_per_node``, ``volumes_per_node``) at which
+    ``version`` hits NOSPACE within ``dims.horizon_s``, every other dimension as in
+    ``dims`` (default: the defaults); ``None`` if not even the top of its range does.
+
+    Found by bisection over the dimension's whole range, so it is exact: one less does not
+    hit NOSPACE. A value whose live objects alone do not fit in the quota (refused as
+    dimensions) counts as hitting it. The chapter, its lab and its exercises all use this
+    number, so they agree.
+    """
+    dims = dims if dims is not None else HeartbeatDimensions()
+    spec = HeartbeatDimensions.spec(dimension)
+    if not spec.integer:
+        raise ValueError(f"dimension must be a whole-number dimension; got {dimension!r}")
+    side = side_of(version)
+
+    def hits(value: int) -> bool:
+        try:
+            d = dims.replace(**{dimension: value})
+        except DimensionConflict as err:
+            if "quota_gib" in err.fields:
+                return True
+            raise
+        run = HeartbeatsModel().naive if side == "naive" else HeartbeatsModel().improved
+        return run(d).nospace_at_s is not None
+
+    lo, hi = int(spec.lo), int(spec.hi)
+    if hits(lo):
+        return lo
+    if not hits(hi):
+        return None
+    while hi - lo > 1:                  # invariant: lo does not hit NOSPACE, hi does
+        mid = (lo + hi) // 2
+        if hits(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 # --- the event-by-event model ----------------------------------------------------------------

@@ -1,168 +1,254 @@
 """The talk's claims beside what the lab's models compute (the "Reproducing the talk" page).
 
-Each :class:`Claim` quotes a slide, runs the model that speaks to it, and says whether the
-model reproduces it. Nothing here is a stored result: every number is computed when the book
-is built. Claims about chapters that are not written yet are listed as such, so the page is
-also the course's map of what remains.
+Each :class:`Claim` quotes a slide, says **how** the lab's number for it is obtained, and
+states its **tolerance before anything is compared**; its check runs the chapter's model and
+returns a :class:`Finding` (the number, in words). The verdict follows from those three
+things, by rules that are the same for every claim (:meth:`Claim.verdict`):
+
+* ``calibrated`` — the model was fitted to this very number: it matches by construction, so
+  it is reported as a *calibration point*, never as reproduced;
+* ``predicted`` — the number follows from the mechanism and the defaults (and from
+  constants calibrated on *other* points): reproduced or not, against the tolerance —
+  :class:`About` (a value within a relative band), :class:`Below` (a one-sided bound,
+  reported as a bound: "within the bound", not "reproduced") or :class:`Shows` (a behaviour
+  the model either shows or does not);
+* ``illustrated`` — the model shows the shape the talk describes, with illustrative
+  constants or with the rule the claim is about built in: "shown", not evidence.
+
+Claims are data, registered where they are written. A chapter's claims live in
+``kscale_lab/claims/<module>.py`` (or anywhere its modules import), each declared with
+:func:`claim`; the chapter registry (:mod:`kscale_lab.chapters`) lists their keys in the
+chapter's ``claims``. :func:`claims` imports each chapter's claims module, checks that every
+key the registry lists is registered (and every registered claim belongs to a chapter), and
+returns them in the book's order. Claims of chapters not written yet are registered as
+*planned* (``kscale_lab/claims/planned.py``); a chapter that arrives registers the same key
+and replaces the planned one. Adding a chapter's claims therefore needs its own module and
+its keys in its registry record — no central list.
+
+Nothing here is a stored result: every number is computed when the page is built.
 """
 
 from __future__ import annotations
 
 import html
+import importlib
+import importlib.util
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kscale_lab import style
-from kscale_lab.envelope import ClusterDimensions, EnvelopeModel
-from kscale_lab.heartbeats import HeartbeatDimensions, HeartbeatsModel
-from kscale_lab.kube_proxy import KubeProxyDimensions, KubeProxyModel, growth_exponent
+__all__ = ["About", "Below", "Claim", "Finding", "HOW", "Shows", "claim", "claims",
+           "claims_html", "claims_table", "registered"]
+
+#: How the lab's number for a claim is obtained, in the words the page uses.
+HOW = {
+    "calibrated": "calibrated on it",
+    "predicted": "predicted",
+    "illustrated": "illustrated",
+}
 
 
 @dataclass(frozen=True)
 class Finding:
-    computed: str          # what the lab computes, in words with numbers
-    reproduced: bool | None  # None: no model yet
+    """What the lab computes for a claim: ``value`` (the number compared with the tolerance,
+    or for :class:`Shows` whether the behaviour is there) and ``computed``, the same in words
+    with the inputs that produced it."""
+
+    value: float | bool | None
+    computed: str
+
+
+@dataclass(frozen=True)
+class About:
+    """The talk's "~x": the lab's value must be within ``rel_tol`` of ``value`` (both sides)."""
+
+    value: float
+    rel_tol: float
+    unit: str = ""
+
+    def describe(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        lo, hi = self.value * (1 - self.rel_tol), self.value * (1 + self.rel_tol)
+        return (f"~{self.value:g}{unit} ± {self.rel_tol:.0%}, i.e. {lo:.3g}–{hi:.3g}{unit}")
+
+    def holds(self, value: float) -> bool:
+        return abs(value / self.value - 1) <= self.rel_tol
+
+    words = ("reproduced", "not reproduced")
+
+
+@dataclass(frozen=True)
+class Below:
+    """The talk's "< x", a one-sided bound: the lab's value must be below ``value``."""
+
+    value: float
+    unit: str = ""
+
+    def describe(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        return f"below {self.value:g}{unit} (a one-sided bound)"
+
+    def holds(self, value: float) -> bool:
+        return value < self.value
+
+    words = ("within the bound", "outside the bound")
+
+
+@dataclass(frozen=True)
+class Shows:
+    """A behaviour, not a number: the check says whether the model shows ``what``."""
+
+    what: str
+
+    def describe(self) -> str:
+        return self.what
+
+    def holds(self, value: bool) -> bool:
+        return bool(value)
+
+    words = ("shown", "not shown")
+
+
+Tolerance = About | Below | Shows
 
 
 @dataclass(frozen=True)
 class Claim:
+    """One claim of the talk, how the lab gets its number, and the tolerance, stated before
+    the check runs.
+
+    ``key`` is the name the chapter registry uses; ``chapter`` is set for planned claims
+    only (a written chapter's number comes from the registry).
+    """
+
+    key: str
     slide: str
-    claim: str
-    chapter: str
+    says: str
+    how: str
+    tolerance: Tolerance
     check: Callable[[], Finding]
+    planned: bool = False
+    chapter: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.how not in HOW:
+            raise ValueError(f"how must be one of {', '.join(HOW)}; got {self.how!r}")
+
+    def verdict(self, finding: Finding) -> str:
+        """The verdict, from how the number was obtained and the tolerance."""
+        if self.planned:
+            return "not modelled yet"
+        if self.how == "calibrated":
+            return "calibration point (matches by construction, not evidence)"
+        if finding.value is None or (isinstance(finding.value, float)
+                                     and math.isnan(finding.value)):
+            return "no value"
+        right, wrong = self.tolerance.words
+        word = right if self.tolerance.holds(finding.value) else wrong
+        return f"{word} (illustrative)" if self.how == "illustrated" and word == right \
+            else word
+
+    def counts_as_reproduced(self, finding: Finding) -> bool:
+        """Only a prediction that meets its tolerance counts (never a calibration point,
+        an illustration, or a planned claim)."""
+        return (not self.planned and self.how == "predicted"
+                and self.tolerance.holds(finding.value))
 
 
-def _envelope() -> Finding:
-    m = EnvelopeModel()
-    c = m.compare(ClusterDimensions(nodes=5000, pods_per_node=40, cores_per_node=16))
-    ok = c.naive.within_envelope and not c.improved.within_envelope
-    return Finding(f"5,000 nodes × 40 pods/node: #nodes alone says "
-                   f"{'supported' if c.naive.within_envelope else 'not supported'}; "
-                   f"the envelope says not "
-                   f"({c.improved.violations} threshold(s) exceeded, worst "
-                   f"{c.improved.worst_dimension} at {c.improved.worst_ratio:.2f}× its limit)", ok)
+_REGISTRY: dict[str, Claim] = {}
 
 
-def _nospace() -> Finding:
-    c = HeartbeatsModel().compare(HeartbeatDimensions(nodes=5000))
-    ok = c.naive.nospace_at_s is not None
-    return Finding(f"5,000 nodes, {style.human_bytes(c.naive.node_object_bytes)} Nodes every 10 s "
-                   f"write {style.human_bytes(c.naive.etcd_write_bytes_per_s)}/s; the 2 GiB quota "
-                   f"is reached after {style.human_seconds(c.naive.nospace_at_s)}", ok)
+def claim(key: str, *, slide: str, says: str, how: str, tolerance: Tolerance,
+          planned: bool = False, chapter: int | None = None
+          ) -> Callable[[Callable[[], Finding]], Callable[[], Finding]]:
+    """Register the decorated check as the claim ``key`` (see the module docstring).
+
+    A planned claim is replaced by a real one with the same key; two real claims with the
+    same key are an error.
+    """
+    def register(check: Callable[[], Finding]) -> Callable[[], Finding]:
+        new = Claim(key, slide, says, how, tolerance, check, planned, chapter)
+        old = _REGISTRY.get(key)
+        if old is not None and not old.planned and not planned \
+                and old.check.__qualname__ != check.__qualname__:
+            raise ValueError(f"claim {key!r} is registered twice ({old.check.__module__} and "
+                             f"{check.__module__})")
+        if old is None or old.planned or not planned:
+            _REGISTRY[key] = new
+        return check
+    return register
 
 
-def _images() -> Finding:
-    m = HeartbeatsModel()
-    few = m.naive(HeartbeatDimensions(nodes=5000, images_per_node=5, volumes_per_node=0))
-    many = m.naive(HeartbeatDimensions(nodes=5000, images_per_node=50, volumes_per_node=20))
-    ok = many.nospace_at_s is not None and (few.nospace_at_s is None
-                                            or few.nospace_at_s > many.nospace_at_s)
-    return Finding(f"5 images, no volumes: {style.human_bytes(few.node_object_bytes)} Nodes, "
-                   f"NOSPACE {style.human_seconds(few.nospace_at_s)}; 50 images, 20 volumes: "
-                   f"{style.human_bytes(many.node_object_bytes)}, NOSPACE "
-                   f"{style.human_seconds(many.nospace_at_s)}", ok)
+def _load_claim_modules() -> None:
+    """Import every chapter's claims module (``kscale_lab.claims.<module>``) and the planned
+    claims; a chapter may also register claims from its own modules."""
+    from kscale_lab.chapters import CHAPTERS
+
+    for module in [f"kscale_lab.claims.{c.module}" for c in CHAPTERS] + [
+            "kscale_lab.claims.planned"]:
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
 
 
-def _writes_stop() -> Finding:
-    c = HeartbeatsModel().compare(HeartbeatDimensions(nodes=5000, failed_node_at_s=1800))
-    ok = c.naive.notready_detection_s is None
-    return Finding("a node failing after NOSPACE is never marked NotReady: the mark is a "
-                   "write, and every write is refused", ok)
+def registered() -> dict[str, Claim]:
+    """Every registered claim by key (after loading the chapters' claims modules)."""
+    _load_claim_modules()
+    return dict(_REGISTRY)
 
 
-def _lease() -> Finding:
-    c = HeartbeatsModel().compare(HeartbeatDimensions(nodes=5000))
-    ok = c.improved.nospace_at_s is None and c.improved.notready_detection_s is not None
-    return Finding(f"with Leases (report every 1 min) etcd peaks at "
-                   f"{style.human_bytes(c.improved.etcd_peak_db_bytes)}, no NOSPACE; a failed "
-                   f"node is marked NotReady after {c.improved.notready_detection_s:.0f} s "
-                   f"(naive: {c.naive.notready_detection_s:.0f} s)", ok)
+def claims() -> list[tuple[int, Claim]]:
+    """``(chapter number, claim)`` for every claim, in the book's order.
+
+    Raises ``ValueError`` if a chapter lists a claim key nobody registers, if a registered
+    claim belongs to no chapter, or if a key is listed by two chapters.
+    """
+    from kscale_lab.chapters import CHAPTERS
+
+    known = registered()
+    out: list[tuple[int, Claim]] = []
+    listed: dict[str, int] = {}
+    for c in CHAPTERS:
+        for key in c.claims:
+            if key in listed:
+                raise ValueError(f"claim {key!r} is listed by chapters {listed[key]} and "
+                                 f"{c.number}")
+            if key not in known or known[key].planned:
+                raise ValueError(f"chapter {c.number} ({c.key}) lists claim {key!r}, but no "
+                                 f"module registers it (kscale_lab/claims/{c.module}.py)")
+            listed[key] = c.number
+            out.append((c.number, known[key]))
+    for key, cl in known.items():
+        if key in listed:
+            continue
+        if not cl.planned:
+            raise ValueError(f"claim {key!r} ({cl.check.__module__}) is in no chapter's "
+                             "claims in kscale_lab/chapters.py")
+        out.append((cl.chapter or 0, cl))
+    order = {key: i for i, (_, cl) in enumerate(out) for key in [cl.key]}
+    return sorted(out, key=lambda item: (item[0], order[item[1].key]))
 
 
-def _report_10m() -> Finding:
-    m = HeartbeatsModel()
-    a = m.improved(HeartbeatDimensions(status_report_period_s=60))
-    b = m.improved(HeartbeatDimensions(status_report_period_s=600))
-    ok = b.etcd_write_bytes_per_s < a.etcd_write_bytes_per_s
-    return Finding(f"report period 1 min → 10 min: {style.human_bytes(a.etcd_write_bytes_per_s)}/s"
-                   f" → {style.human_bytes(b.etcd_write_bytes_per_s)}/s at 5,000 nodes", ok)
-
-
-def _iptables() -> Finding:
-    m = KubeProxyModel()
-    d = KubeProxyDimensions(services=10_000, backends_per_service=10)
-    c = m.compare(d)
-    sw = m.sweep(d)
-    k_route = growth_exponent(sw["services"], sw["naive"]["rules_per_packet"])
-    k_update = growth_exponent(sw["services"], sw["naive"]["update_latency_s"])
-    ok = (c.naive.rules_per_packet > 100 * c.improved.rules_per_packet
-          and c.naive.update_latency_s > 1000 * c.improved.update_latency_s
-          and k_route > 0.9 and k_update > 0.9)
-    return Finding(f"10,000 services × 10 backends: iptables evaluates "
-                   f"{c.naive.rules_per_packet:,.0f} of {c.naive.rules_total:,} rules for a "
-                   f"connection's first packet and restores them all on every endpoint change "
-                   f"({c.naive.update_latency_s:.1f} s, costs calibrated on iptables-legacy); "
-                   f"both grow as "
-                   f"services^{k_route:.2f} and ^{k_update:.2f}. IPVS examines "
-                   f"{c.improved.rules_per_packet:.0f} hash-table entries and applies one "
-                   f"change in {c.improved.update_latency_s * 1000:.1f} ms", ok)
-
-
-def _scheduling() -> Finding:
-    from kscale_lab.scheduler import talk_points
-
-    calibration, at5k, aff = talk_points()
-    ok = (0.7 < at5k.model_pods_per_s / at5k.talk_pods_per_s < 1.3
-          and aff.model_pods_per_s * 60 < 5)
-    return Finding(f"calibrated on the talk's ~90 pods/s at 2,000 nodes (1.10, client limit "
-                   f"lifted: a calibration, not a reproduction); predicts "
-                   f"{at5k.model_pods_per_s:.0f} pods/s at 5,000 nodes and "
-                   f"{aff.model_pods_per_s * 60:.2f} pods/min for pods with required "
-                   f"anti-affinity at 5,000 nodes", ok)
-
-
-def _planned(chapter: str) -> Callable[[], Finding]:
-    return lambda: Finding(f"not modelled yet: {chapter}", None)
-
-
-CLAIMS: list[Claim] = [
-    Claim("Background", "Scalability is a multi-dimensional problem", "1", _envelope),
-    Claim("Too many node revisions", "Etcd disk fills up, causing NoSpace alarm", "2", _nospace),
-    Claim("Too many node revisions", "Made worse if too many images or volumes on the node",
-          "2", _images),
-    Claim("Too many node revisions", "Writes can't happen anymore", "2", _writes_stop),
-    Claim("Node Lease API", "Use new lease API to signal node heartbeats; continue using node "
-          "status update also as liveness signal", "2", _lease),
-    Claim("Too many node revisions", "[Long-term] Reduce node-status update frequency to 10m",
-          "2", _report_10m),
-    Claim("Kubelet polling configs", "Kubelet TCP streams exhaustion if there are many (~250) "
-          "configmaps/secrets", "3", _planned("chapter 3, secret/configmap polling")),
-    Claim("Iptables performance", "Packet routing and rule updates are slow with a linear "
-          "list; IPVS hash tables scale much further", "4", _iptables),
-    Claim("Scheduling performance", "~90 pods/s at 2k nodes, ~30 pods/s at 5k, < 5 pods/min "
-          "with pod anti-affinity at 5k", "5", _scheduling),
-    Claim("Events overload", "Events filling up etcd and overloading the apiserver", "6",
-          _planned("chapter 6, events")),
-    Claim("Watch restart cost", "Initial testing shows 40x decrease in wasteful event "
-          "processing", "7", _planned("chapter 7, watch bookmarks")),
-]
-
-
-def claims_table() -> list[tuple[str, str, str, str, str]]:
-    """One row per claim: slide, claim, chapter, what the lab computes, verdict."""
+def claims_table() -> list[dict[str, str]]:
+    """One row per claim: slide, what the talk says, chapter, how the lab's number is
+    obtained, the tolerance (stated before comparing), what the lab computes, the verdict."""
     rows = []
-    for c in CLAIMS:
-        f = c.check()
-        verdict = {True: "yes", False: "no", None: "—"}[f.reproduced]
-        rows.append((c.slide, c.claim, c.chapter, f.computed, verdict))
+    for number, cl in claims():
+        finding = cl.check()
+        rows.append({"slide": cl.slide, "the talk says": cl.says, "ch.": str(number),
+                     "how": "—" if cl.planned else HOW[cl.how],
+                     "tolerance (stated before comparing)":
+                         "—" if cl.planned or cl.how == "calibrated" else
+                         cl.tolerance.describe(),
+                     "the lab computes": finding.computed,
+                     "verdict": cl.verdict(finding)})
     return rows
 
 
 def claims_html() -> str:
     """The claims table as an HTML table (rendered the same in the book and in JupyterLab)."""
-    head = ("slide", "the talk says", "ch.", "the lab computes", "reproduced")
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-                   for row in claims_table())
-    th = "".join(f"<th>{h}</th>" for h in head)
-    return (f"<table class='kscale-claims table'><thead><tr>{th}</tr></thead>"
+    rows = claims_table()
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row.values())
+                   + "</tr>" for row in rows)
+    return (f"<table class='kscale-claims table'><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table>")

@@ -22,6 +22,8 @@ from kscale_lab.envelope import (  # noqa: E402
     assess,
     max_nodes,
     max_pods_per_node,
+    min_nodes,
+    node_range,
     pods_per_node_limit,
     threshold,
     thresholds_table,
@@ -68,9 +70,54 @@ def test_pods_is_nodes_times_pods_per_node():
     d = ClusterDimensions(nodes=4000, pods_per_node=50)
     assert d.pods == 200_000
     c = by_name(d)["pods"]
-    assert c.value == 200_000 and c.limit == 150_000
-    assert c.ratio == pytest.approx(4 / 3)
+    assert c.value == 200_000 and c.limit == 120_000        # 150,000 × 4,000 ÷ 5,000
+    assert c.ratio == pytest.approx(5 / 3)
     assert not c.inside
+
+
+# --- limits that follow the cluster's size -----------------------------------------------------
+
+@pytest.mark.parametrize("nodes", [1, 7, 1000, 2500, 4999, 5000])
+def test_cluster_wide_limits_are_proportionally_lower_for_smaller_clusters(nodes):
+    checks = by_name(ClusterDimensions(nodes=nodes))
+    # thresholds.md's numbers are for 5,000 nodes: 30 pods, 2 namespaces, 2 services per node
+    assert checks["pods"].limit == 30 * nodes
+    assert checks["namespaces"].limit == 2 * nodes
+    assert checks["services"].limit == 2 * nodes
+
+
+@pytest.mark.parametrize("nodes", [5000, 5001, 15_000])
+def test_cluster_wide_limits_stop_growing_at_the_published_size(nodes):
+    checks = by_name(ClusterDimensions(nodes=nodes, pods_per_node=1))
+    assert (checks["pods"].limit, checks["namespaces"].limit, checks["services"].limit) == \
+        (150_000, 10_000, 10_000)
+
+
+@pytest.mark.parametrize("nodes", [1, 100, 5000, 15_000])
+def test_per_node_namespace_and_service_limits_do_not_scale(nodes):
+    checks = by_name(ClusterDimensions(nodes=nodes, cores_per_node=64))
+    assert {name: checks[name].limit for name in (
+        "pods_per_namespace", "pods_per_node", "services_per_namespace",
+        "endpoints_per_service", "deployments_per_namespace", "nodes")} == {
+        "pods_per_namespace": 3000, "pods_per_node": 110, "services_per_namespace": 5000,
+        "endpoints_per_service": 250, "deployments_per_namespace": 2000, "nodes": 5000}
+
+
+def test_thirty_pods_per_node_on_average_at_every_size():
+    """150,000 pods on 5,000 nodes, proportionally fewer below: density above 30 is outside
+    at every size, although 110 pods on one node is inside its own threshold."""
+    for nodes in (100, 1000, 5000):
+        assert by_name(ClusterDimensions(nodes=nodes, pods_per_node=30))["pods"].inside
+        assert not by_name(ClusterDimensions(nodes=nodes, pods_per_node=31))["pods"].inside
+        assert by_name(ClusterDimensions(nodes=nodes, pods_per_node=31))["pods_per_node"].inside
+
+
+def test_a_small_cluster_with_many_services_is_outside():
+    # 2,000 services need 2,000 × 5,000 ÷ 10,000 = 1,000 nodes
+    assert by_name(ClusterDimensions(nodes=1000, services=2000))["services"].inside
+    assert not by_name(ClusterDimensions(nodes=999, services=2000))["services"].inside
+    assert min_nodes(ClusterDimensions(services=2000, namespaces=200)) == 1000
+    assert min_nodes(ClusterDimensions(services=10, namespaces=3001)) == 1501
 
 
 def test_per_namespace_quantities_assume_an_even_spread():
@@ -81,16 +128,16 @@ def test_per_namespace_quantities_assume_an_even_spread():
 
 
 def test_exactly_at_a_threshold_is_inside():
-    d = ClusterDimensions(nodes=1000, pods_per_node=150, cores_per_node=16)
+    d = ClusterDimensions(nodes=1000, pods_per_node=30, services=2000)
     checks = by_name(d)
     assert checks["pods"].ratio == 1.0 and checks["pods"].inside
-    assert not checks["pods_per_node"].inside
+    assert checks["services"].ratio == 1.0 and checks["services"].inside
 
 
 def test_defaults_are_inside_with_headroom():
     c = MODEL.compare()
     assert c.naive.within_envelope and c.improved.within_envelope
-    assert c.improved.worst_ratio < 0.5
+    assert c.improved.worst_ratio < 0.7
 
 
 def test_naive_and_improved_disagree_when_only_pods_are_outside():
@@ -110,17 +157,49 @@ def test_both_agree_on_too_many_nodes():
 
 
 def test_max_nodes():
-    assert max_nodes(ClusterDimensions(pods_per_node=60)) == 2500
+    assert max_nodes(ClusterDimensions(pods_per_node=30)) == 5000
+    assert max_nodes(ClusterDimensions(pods_per_node=60)) == 0  # over 30/node at every size
     assert max_nodes(ClusterDimensions(pods_per_node=60), ("nodes",)) == 5000
-    assert max_nodes(ClusterDimensions(pods_per_node=10, namespaces=2)) == 600  # 3,000 × 2 ÷ 10
+    # pods alone: past 5,000 nodes the limit stays at 150,000, so 20/node stop at 7,500
+    assert max_nodes(ClusterDimensions(pods_per_node=20), ("pods",)) == 7500
+    d = ClusterDimensions(pods_per_node=10, namespaces=2, services=100)
+    assert node_range(d) == (50, 600)        # 100 services ÷ 2 per node; 3,000 × 2 ÷ 10
+    # 2,000 services need 1,000 nodes, but 2 namespaces hold pods for only 600
+    assert node_range(ClusterDimensions(pods_per_node=10, namespaces=2)) is None
     assert max_nodes(ClusterDimensions(backends_per_service=300)) == 0  # nothing helps
 
 
-def test_max_pods_per_node_sweep_bends_down():
+def test_more_backends_than_pods_is_refused_naming_the_values():
+    from kscale_lab.dimensions import DimensionConflict
+
+    with pytest.raises(DimensionConflict) as err:
+        ClusterDimensions(nodes=10, pods_per_node=0, backends_per_service=2000)
+    assert set(err.value.fields) == {"backends_per_service", "nodes", "pods_per_node"}
+    assert "a service's endpoints are pods" in str(err.value)
+    # the node range counts only clusters that exist: 250 backends need 250 one-pod nodes
+    d = ClusterDimensions(nodes=300, pods_per_node=1, backends_per_service=250, services=10)
+    assert node_range(d, ("nodes",)) == (250, 5000)
+
+
+def test_lower_level_functions_refuse_impossible_sizes():
+    for bad in (-1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="cores_per_node"):
+            pods_per_node_limit(bad)
+        with pytest.raises(ValueError, match="nodes"):
+            max_pods_per_node([100, bad])
+    with pytest.raises(ValueError, match="namespaces"):
+        max_pods_per_node([100], namespaces=-5)
+
+
+def test_max_pods_per_node_is_thirty_on_average_then_bends_with_few_namespaces():
     n = [100, 1000, 2000, 5000, 6000]
-    got = max_pods_per_node(n, cores_per_node=16, namespaces=200)
-    assert list(got) == pytest.approx([110, 110, 75, 30, 0])
-    assert max_pods_per_node([100], cores_per_node=4)[0] == 40
+    got = max_pods_per_node(n, cores_per_node=16, namespaces=200, services=100)
+    assert list(got) == pytest.approx([30, 30, 30, 30, 0])
+    got = max_pods_per_node(n, cores_per_node=16, namespaces=10, services=100)
+    assert list(got) == pytest.approx([30, 30, 15, 6, 0])          # 3,000 × 10 ÷ nodes
+    assert max_pods_per_node([100], cores_per_node=2, services=100)[0] == 20
+    # 2,000 services need 1,000 nodes: no density is allowed below
+    assert list(max_pods_per_node([999, 1000], services=2000)) == [0, 30]
 
 
 def test_cli_gives_the_two_verdicts(capsys):
@@ -140,16 +219,18 @@ def test_unknown_dimension_is_a_value_error():
 
 # --- properties --------------------------------------------------------------------------------
 
-clusters = st.builds(
-    ClusterDimensions,
-    nodes=st.integers(1, 15_000), pods_per_node=st.integers(1, 500),
-    cores_per_node=st.integers(1, 256), namespaces=st.integers(1, 50_000),
-    services=st.integers(1, 50_000), backends_per_service=st.integers(1, 2_000),
-    deployments_per_namespace=st.integers(0, 10_000))
+@st.composite
+def clusters(draw):
+    nodes, per_node = draw(st.integers(1, 15_000)), draw(st.integers(1, 500))
+    return ClusterDimensions(
+        nodes=nodes, pods_per_node=per_node, cores_per_node=draw(st.integers(1, 256)),
+        namespaces=draw(st.integers(1, 50_000)), services=draw(st.integers(1, 50_000)),
+        backends_per_service=draw(st.integers(1, min(2_000, nodes * per_node))),
+        deployments_per_namespace=draw(st.integers(0, 10_000)))
 
 
 @settings(max_examples=200, deadline=None)
-@given(clusters)
+@given(clusters())
 def test_inside_iff_every_ratio_at_most_one(d):
     out = MODEL.improved(d)
     ratios = [c.ratio for c in out.checks]
@@ -160,7 +241,7 @@ def test_inside_iff_every_ratio_at_most_one(d):
 
 
 @settings(max_examples=200, deadline=None)
-@given(clusters)
+@given(clusters())
 def test_envelope_is_stricter_than_one_number(d):
     naive, improved = MODEL.naive(d), MODEL.improved(d)
     assert naive.dimensions_checked == 1
@@ -170,19 +251,32 @@ def test_envelope_is_stricter_than_one_number(d):
     assert improved.worst_ratio >= naive.worst_ratio
 
 
-@settings(max_examples=100, deadline=None)
-@given(clusters)
-def test_max_nodes_is_the_edge(d):
-    """At ``max_nodes`` the node-dependent thresholds hold; one node more breaks one of them."""
-    n = max_nodes(d)
-    node_dependent = ("nodes", "pods", "pods_per_namespace")
-    if n == 0:
-        others = [c for c in assess(d) if c.name not in node_dependent]
-        assert any(not c.inside for c in others)
+def _inside_at(d: ClusterDimensions, nodes: int) -> bool:
+    """The cluster ``d`` with ``nodes`` nodes exists and is inside every threshold."""
+    try:
+        resized = d.replace(nodes=nodes)
+    except ValueError:                  # fewer pods than one service's backends
+        return False
+    return all(c.inside for c in assess(resized))
+
+
+@settings(max_examples=150, deadline=None)
+@given(clusters(), st.integers(1, 15_000))
+def test_node_range_is_where_every_threshold_holds(d, nodes):
+    """Checked by asking the thresholds directly at a node count drawn at random, and at the
+    edges: inside the range everything holds, one node beyond it something breaks."""
+    allowed = node_range(d)
+    if allowed is None:
+        assert not _inside_at(d, nodes)
+        assert max_nodes(d) == 0 and min_nodes(d) == 0
         return
-    assert all(c.inside for c in assess(d.replace(nodes=n), node_dependent))
-    if n + 1 <= 15_000:
-        assert not all(c.inside for c in assess(d.replace(nodes=n + 1), node_dependent))
+    lo, hi = allowed
+    assert _inside_at(d, nodes) == (lo <= nodes <= hi)
+    assert _inside_at(d, lo) and _inside_at(d, hi)
+    if lo > 1:
+        assert not _inside_at(d, lo - 1)
+    if hi < 15_000:
+        assert not _inside_at(d, hi + 1)
 
 
 # --- figures -----------------------------------------------------------------------------------
@@ -192,8 +286,13 @@ def test_sweep_figure_draws_both_panels():
     from kscale_lab.style import new_figure
 
     fig = new_figure()
-    plot_sweep(fig, cores_per_node=4, namespaces=10, clusters={"A": (4000, 50)})
+    plot_sweep(fig, cores_per_node=4, namespaces=10, services=500, clusters={"A": (4000, 50)})
     assert len(fig.axes) == 2
+    region = fig.axes[1].collections[0].get_paths()[0].vertices
+    # the envelope's region reaches 5,000 nodes and no further, and starts at 250 nodes
+    # (500 services need 500 × 5,000 ÷ 10,000)
+    assert region[:, 0].max() == pytest.approx(5000, abs=6)
+    assert region[:, 0].min() == pytest.approx(250, abs=6)
 
 
 # --- exercises ---------------------------------------------------------------------------------
@@ -208,8 +307,10 @@ def test_every_solution_is_right(key, capsys):
     assert capsys.readouterr().out.startswith("Right — ")
 
 
-WRONG = {"q1": "inside", "q2": ["pods", "pods_per_node"], "q3": "endpoints_per_service",
-         "q4": 5000, "q5": 33}
+#: Typical wrong answers: the naive verdict, the table read as a box (150,000 pods at every
+#: size: only pods per node exceeded; 150,000 ÷ 60 = 2,500 nodes), the obvious violation.
+WRONG = {"q1": "inside", "q2": ["pods_per_node"], "q3": "endpoints_per_service",
+         "q4": 2500, "q5": 33}
 
 
 @pytest.mark.parametrize("key", list(ex.QUESTIONS))
@@ -234,7 +335,9 @@ def test_checks_do_not_give_the_answer_away(capsys):
 def test_exercise_answers_are_what_the_chapter_says():
     """The story the exercises tell (if these move, the notebooks' prose must move too)."""
     assert ex.q1_expected() == "outside"
-    assert ex.q2_expected() == {"pods_per_node"}
+    # 150,000 pods in 1,000 nodes: 5 × the 30,000 this size allows, and 150 > 110 per node
+    assert ex.q2_expected() == {"pods", "pods_per_node"}
     assert ex.q3_expected() == "pods_per_namespace"
-    assert ex.q4_expected() == 2500
+    # 60 pods per node is over the 30 on average that the envelope allows at every size
+    assert ex.q4_expected() == 0
     assert ex.q5_expected() == math.ceil(100_000 / 3000)

@@ -2,14 +2,19 @@
 
 import pytest
 
+from kscale_lab.dimensions import DimensionConflict
 from kscale_lab.etcd import GiB
 from kscale_lab.heartbeats import (
     LEASE_BYTES,
+    SIMULATE_MAX_NODES,
     HeartbeatDimensions,
     HeartbeatsModel,
     last_heartbeat_s,
+    lease_object,
     node_object_bytes,
+    nospace_cliff,
     notready_at_s,
+    serialized_bytes,
     simulate,
 )
 
@@ -134,3 +139,87 @@ def test_figure_draws_both_versions_and_the_quota():
     assert len(ax.lines) >= 5              # two versions × (db, in use) + quota + marker
     assert "etcd database size" in ax.get_ylabel()
     plt.close(fig)
+
+
+# --- the Lease's size, measured ---------------------------------------------------------------
+
+def test_the_lease_is_the_slides_object_and_a_few_hundred_bytes():
+    lease = lease_object()
+    assert (lease["kind"], lease["metadata"]["namespace"]) == ("Lease", "kube-node-lease")
+    assert set(lease["spec"]) == {"holderIdentity", "leaseDurationSeconds", "renewTime"}
+    assert lease["spec"]["leaseDurationSeconds"] == 40
+    assert 200 <= LEASE_BYTES <= 1000
+    full = lease_object(full_spec=True)
+    assert set(full["spec"]) - set(lease["spec"]) == {"acquireTime", "leaseTransitions"}
+    assert 0 < serialized_bytes(full) - LEASE_BYTES < 100
+
+
+def test_serialized_bytes_counts_utf8_bytes_of_compact_json():
+    assert serialized_bytes({"a": 1}) == len('{"a":1}')
+    assert serialized_bytes({"a": "é"}) == len('{"a":"\\u00e9"}')   # ASCII-escaped
+
+
+def test_node_object_bytes_refuses_impossible_counts():
+    for bad in (-1, 1.5, True, None):
+        with pytest.raises(ValueError, match="must be a whole number of at least 0"):
+            node_object_bytes(bad, 0)
+        with pytest.raises(ValueError, match="volumes"):
+            node_object_bytes(0, bad)
+
+
+# --- the cliff, exact ---------------------------------------------------------------------------
+
+def test_the_nospace_cliff_is_exact_and_agrees_with_the_closed_form():
+    cliff = nospace_cliff()
+    d = HeartbeatDimensions()
+    assert MODEL.naive(d.replace(nodes=cliff)).nospace_at_s is not None
+    assert MODEL.naive(d.replace(nodes=cliff - 1)).nospace_at_s is None
+    # by hand: two compaction intervals of heartbeats + the live Nodes + one write's headroom
+    by_hand = (d.quota_bytes - d.node_bytes) / (
+        d.node_bytes * (1 + 2 * d.compaction_interval_s / d.status_update_period_s))
+    assert cliff == pytest.approx(by_hand, rel=0.005)
+
+
+def test_the_chapter_the_lab_and_the_exercise_use_the_same_cliff():
+    from kscale_lab.exercises import heartbeats as ex
+
+    assert nospace_cliff(ex.Q3_CLUSTER) == ex.q3_expected()
+
+
+def test_cliffs_in_other_dimensions_and_none_when_never():
+    vol = nospace_cliff(HeartbeatDimensions(), "volumes_per_node", "improved")
+    d = HeartbeatDimensions()
+    assert MODEL.improved(d.replace(volumes_per_node=vol)).nospace_at_s is not None
+    assert MODEL.improved(d.replace(volumes_per_node=vol - 1)).nospace_at_s is None
+    # 8 GiB holds two intervals of 5,000 full Nodes every 10 s: no image count hits NOSPACE
+    assert nospace_cliff(HeartbeatDimensions(quota_gib=8.0), "images_per_node") is None
+    with pytest.raises(ValueError, match="whole-number dimension"):
+        nospace_cliff(d, "quota_gib")
+
+
+# --- combinations that are each valid but jointly absurd ---------------------------------------
+
+@pytest.mark.parametrize("version", ["naive", "improved"])
+def test_a_failure_in_the_last_second_is_still_detected_after_the_run(version):
+    d = HeartbeatDimensions(nodes=100, failed_node_at_s=3599, horizon_s=3600)
+    out = MODEL.run(d, MODEL.version(version))
+    assert out.notready_detection_s is not None
+    assert 0 < out.notready_detection_s <= d.grace_period_s + 5
+
+
+def test_live_objects_beyond_the_quota_are_refused_naming_every_value_involved():
+    with pytest.raises(DimensionConflict) as err:
+        HeartbeatDimensions(nodes=15_000, other_kib_per_node=2048)
+    assert {"nodes", "other_kib_per_node", "quota_gib"} <= set(err.value.fields)
+    assert "do not fit in the etcd quota" in str(err.value)
+
+
+def test_a_lease_duration_that_is_not_a_multiple_of_4_is_refused():
+    with pytest.raises(ValueError, match="multiple of 4"):
+        HeartbeatDimensions(lease_duration_s=42)
+    assert HeartbeatDimensions(lease_duration_s=44).lease_renew_s == 11
+
+
+def test_the_event_by_event_model_refuses_clusters_too_big_for_it():
+    with pytest.raises(ValueError, match=f"nodes must be from 1 to {SIMULATE_MAX_NODES}"):
+        simulate(HeartbeatDimensions(nodes=SIMULATE_MAX_NODES + 1))

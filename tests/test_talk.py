@@ -1,19 +1,134 @@
-"""Every claim of the talk that a chapter models is reproduced by that model."""
+"""The "Reproducing the talk" page: claims as data, judged by rules stated before comparing."""
+
+from __future__ import annotations
 
 import pytest
 
-from kscale_lab.talk import CLAIMS, claims_html, claims_table
+import kscale_lab.chapters as chapters
+from kscale_lab import talk
+from kscale_lab.talk import (
+    About,
+    Below,
+    Claim,
+    Finding,
+    Shows,
+    claim,
+    claims,
+    claims_html,
+    claims_table,
+    registered,
+)
+
+ALL = claims()
+FAILED = ("not reproduced", "outside the bound", "not shown", "no value")
 
 
-@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.claim[:40])
-def test_modelled_claims_are_reproduced(claim):
-    finding = claim.check()
-    assert finding.reproduced in (True, None)
+def _claim(how: str, tolerance, planned: bool = False) -> Claim:
+    return Claim("k", "slide", "says", how, tolerance, lambda: Finding(None, ""), planned)
+
+
+@pytest.mark.parametrize("number, c", ALL, ids=[c.key for _, c in ALL])
+def test_every_modelled_claim_meets_its_tolerance(number, c):
+    finding = c.check()
     assert finding.computed
+    verdict = c.verdict(finding)
+    assert not verdict.startswith(FAILED), (c.key, verdict, finding.computed)
 
 
-def test_table_has_a_row_per_claim_and_escapes_html():
-    assert len(claims_table()) == len(CLAIMS)
+def test_every_key_a_chapter_lists_is_a_registered_claim_of_that_chapter():
+    keys = {c.key for _, c in ALL if not c.planned}
+    listed = [k for ch in chapters.CHAPTERS for k in ch.claims]
+    assert sorted(keys) == sorted(listed) and len(set(listed)) == len(listed)
+    numbers = {c.key: n for n, c in ALL}
+    for ch in chapters.CHAPTERS:
+        assert all(numbers[k] == ch.number for k in ch.claims)
+
+
+def test_claims_come_in_the_books_order():
+    numbers = [n for n, _ in ALL]
+    assert numbers == sorted(numbers)
+
+
+def test_a_calibration_point_is_never_counted_as_reproduced():
+    c = _claim("calibrated", About(90, 0.01))
+    finding = Finding(90.0, "90 pods/s")              # matches exactly, by construction
+    assert c.verdict(finding).startswith("calibration point")
+    assert not c.counts_as_reproduced(finding)
+    assert all(cl.how != "calibrated" or not cl.counts_as_reproduced(cl.check())
+               for _, cl in ALL)
+
+
+def test_a_one_sided_bound_is_reported_as_a_bound():
+    c = _claim("predicted", Below(5, "pods/min"))
+    assert c.verdict(Finding(0.43, "")) == "within the bound"
+    assert c.verdict(Finding(5.0, "")) == "outside the bound"     # "< 5" excludes 5
+    assert "one-sided bound" in c.tolerance.describe()
+
+
+def test_about_states_its_band_and_judges_both_sides():
+    c = _claim("predicted", About(30, 0.3, "pods/s"))
+    assert c.tolerance.describe() == "~30 pods/s ± 30%, i.e. 21–39 pods/s"
+    assert c.verdict(Finding(38.9, "")) == "reproduced"
+    assert c.verdict(Finding(39.1, "")) == "not reproduced"
+    assert c.verdict(Finding(20.9, "")) == "not reproduced"
+
+
+def test_an_illustration_is_shown_not_reproduced():
+    c = _claim("illustrated", Shows("a shape"))
+    assert c.verdict(Finding(True, "")) == "shown (illustrative)"
+    assert not c.counts_as_reproduced(Finding(True, ""))
+
+
+def test_the_table_states_each_tolerance_before_the_number_it_judges():
+    rows = claims_table()
+    assert len(rows) == len(ALL)
+    columns = list(rows[0])
+    assert columns.index("tolerance (stated before comparing)") < columns.index(
+        "the lab computes") < columns.index("verdict")
+    for (_, c), row in zip(ALL, rows):
+        if not c.planned and c.how != "calibrated":
+            assert row["tolerance (stated before comparing)"] == c.tolerance.describe()
+        assert row["how"] in ("—", talk.HOW[c.how])
+
+
+def test_html_has_a_row_per_claim_and_escapes():
     html = claims_html()
-    assert html.count("<tr>") == len(CLAIMS) + 1
-    assert "× 40 pods/node" in html and "<td>yes</td>" in html
+    assert html.count("<tr>") == len(ALL) + 1
+    assert "× 40 pods/node" in html and "&lt; 5 pods/min" in html
+
+
+@pytest.fixture
+def scratch_registry(monkeypatch):
+    monkeypatch.setattr(talk, "_REGISTRY", dict(registered()))
+    return talk._REGISTRY
+
+
+def test_a_chapter_listing_an_unregistered_claim_is_an_error(scratch_registry, monkeypatch):
+    first = chapters.CHAPTERS[0]
+    bad = chapters.Chapter(first.number, first.key, first.title, first.models,
+                           first.claims + ("no-such-claim",))
+    monkeypatch.setattr(chapters, "CHAPTERS", (bad,) + chapters.CHAPTERS[1:])
+    with pytest.raises(ValueError, match="lists claim 'no-such-claim'"):
+        claims()
+
+
+def test_a_claim_in_no_chapter_is_an_error(scratch_registry):
+    claim("stray", slide="s", says="t", how="predicted", tolerance=Shows("x"))(
+        lambda: Finding(True, "x"))
+    with pytest.raises(ValueError, match="'stray'.*in no chapter"):
+        claims()
+
+
+def test_a_chapter_that_arrives_replaces_its_planned_claim(scratch_registry, monkeypatch):
+    assert scratch_registry["events"].planned
+    claim("events", slide="Events overload", says="…", how="predicted",
+          tolerance=Shows("x"))(lambda: Finding(True, "modelled"))
+    assert not scratch_registry["events"].planned
+    # a planned registration afterwards (the planned module imported later) keeps the real one
+    claim("events", slide="Events overload", says="…", how="predicted", tolerance=Shows("—"),
+          planned=True, chapter=6)(lambda: Finding(None, ""))
+    assert not scratch_registry["events"].planned
+    ch = chapters.CHAPTERS[0]
+    six = chapters.Chapter(6, "events", "Events", ch.models, ("events",))
+    monkeypatch.setattr(chapters, "CHAPTERS", chapters.CHAPTERS + (six,))
+    assert [c.key for n, c in claims() if n == 6] == ["events"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ from kscale_lab.envelope import (
     EnvelopeModel,
     _percent,
     max_pods_per_node,
+    min_nodes,
     pods_per_node_limit,
     threshold,
 )
@@ -25,11 +25,18 @@ from kscale_lab.figures import ChapterFigure
 RATIO_RANGE = (1e-3, 1e2)
 
 
+def _tick(ratio: float) -> str:
+    """A ratio axis tick: percentages up to 100 %, then ``10×``, ``100×`` (narrow labels)."""
+    return f"{ratio:.0f}×" if ratio > 1 else _percent(ratio)
+
+
 class EnvelopeFigure(ChapterFigure):
     """Value ÷ threshold per dimension: the naive check (one bar) beside the envelope.
 
     Bars in the version's colour; a bar past the grey line at 100 % is outside its threshold
-    and is drawn solid and hatched, with its percentage in bold.
+    and is drawn solid and hatched, with its percentage in bold. Each ratio is against the
+    limit for this cluster's size (cluster-wide limits, marked †, are proportionally lower
+    below 5,000 nodes).
     """
 
     height_in = 4.2
@@ -37,20 +44,21 @@ class EnvelopeFigure(ChapterFigure):
     def layout(self, dims: Any) -> None:
         lo, hi = RATIO_RANGE
         self.axes = self.fig.subplots(1, 2, sharey=True, sharex=True)
-        labels = [t.label for t in THRESHOLDS]
+        labels = [t.label + (" †" if t.scales else "") for t in THRESHOLDS]
         for ax in self.axes:
             ax.axvspan(1.0, hi, color=style.LIMIT, alpha=0.08, lw=0)
             ax.axvline(1.0, color=style.LIMIT, lw=1.5)
             ax.set_xscale("log")
             ax.set_xlim(lo, hi)
             ax.xaxis.set_major_locator(FixedLocator([1e-3, 1e-2, 0.1, 1, 10, 100]))
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _percent(v)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick(v)))
             ax.xaxis.set_minor_locator(NullLocator())   # hundreds of minor ticks cost 40 ms
             ax.grid(axis="y", visible=False)
             ax.text(1.08, len(labels) - 0.45, "outside", fontsize=8, color=style.LIMIT,
                     va="center")
-        self.fig.supxlabel("value as % of its threshold (log scale; past 100% is outside)",
-                           fontsize=10)
+        self.fig.supxlabel("value as % of its threshold (log scale; past 100% is outside)\n"
+                           "† cluster-wide limit: proportionally lower below 5,000 nodes",
+                           fontsize=9)
         self.axes[0].set_yticks(np.arange(len(labels)), labels)
         self.axes[0].set_ylim(len(labels) - 0.3, -0.7)
 
@@ -82,60 +90,78 @@ class EnvelopeFigure(ChapterFigure):
 
 
 def plot_sweep(fig: Any, cores_per_node: float = 16, namespaces: float = 200,
+               services: float = 2000,
                clusters: dict[str, tuple[float, float]] | None = None) -> None:
-    """The envelope in the (#nodes, pods/node) plane: naive region beside the real one.
+    """The envelope in the plane of cluster size and total pods: one number beside the
+    envelope.
 
-    Left, what "one number" allows: any density up to 5,000 nodes. Right, the envelope:
-    pods/node is capped by ``min(110, 10 × cores)``, then by ``150,000 / nodes`` (and by
-    ``3,000 × namespaces / nodes``). ``clusters`` maps a label to ``(nodes, pods_per_node)``
-    points to mark on both panels.
+    Left, what "one number" allows: any number of pods up to 5,000 nodes. Right, the
+    envelope (:func:`~kscale_lab.envelope.max_pods_per_node` × nodes): a wedge under
+    ``30 × nodes`` (150,000 pods at 5,000 nodes, proportionally fewer below), cut off on the
+    left where the cluster is too small for its namespaces and services, and under
+    ``3,000 × namespaces`` when namespaces are few. The dashed rectangle is the table read
+    as a box (5,000 nodes, 150,000 pods); the dotted line, 110 pods on *every* node.
+    ``clusters`` maps a label to ``(nodes, pods_per_node)`` points to mark on both panels.
     """
-    nodes = np.geomspace(100, 15_000, 600)
     node_limit = threshold("nodes").limit
-    y_max = 200.0
-    inside_nodes = nodes <= node_limit
-    naive_cap = np.where(inside_nodes, y_max, np.nan)
-    real_cap = np.where(inside_nodes, max_pods_per_node(nodes, cores_per_node, namespaces),
-                        np.nan)
+    pods_limit = threshold("pods").limit
+    x_max, y_max = 8_000.0, 250_000.0
+    nodes = np.linspace(1.0, x_max, 1600)
+    naive_cap = np.where(nodes <= node_limit, y_max, 0.0)
+    real_cap = nodes * max_pods_per_node(nodes, cores_per_node, namespaces, services)
     axes = fig.subplots(1, 2, sharey=True, sharex=True)
     panels = tuple(zip(EnvelopeModel.versions, (naive_cap, real_cap)))
-    dims = ClusterDimensions(cores_per_node=int(cores_per_node), namespaces=int(namespaces))
+    dims = ClusterDimensions(cores_per_node=int(cores_per_node), namespaces=int(namespaces),
+                             services=int(services))
     model = EnvelopeModel()
     for ax, (version, cap) in zip(axes, panels, strict=True):
-        title = version.label
         colour = style.colour(version)
-        ax.fill_between(nodes, 0, cap, color=colour, alpha=0.25, lw=0)
-        ax.plot(nodes, cap, color=colour)
-        ax.axvline(node_limit, color=style.LIMIT, lw=1, ls="--")
-        ax.text(node_limit * 1.05, y_max * 0.97, "5,000\nnodes", fontsize=8, va="top",
-                color=style.LIMIT)
+        ax.fill_between(nodes, 0, cap, where=cap > 0, color=colour, alpha=0.25, lw=0)
+        ax.plot(nodes, np.where(cap > 0, cap, np.nan), color=colour)
+        ax.plot([0, node_limit, node_limit], [pods_limit, pods_limit, 0], color=style.LIMIT,
+                lw=1, ls="--")
         for name, (n, ppn) in (clusters or {}).items():
             d = dims.replace(nodes=int(n), pods_per_node=int(ppn))
-            verdict = model.run(d, version)
-            inside = verdict.within_envelope
-            ax.plot(n, ppn, marker="o" if inside else "X", ms=8, ls="none",
+            inside = model.run(d, version).within_envelope
+            ax.plot(n, n * ppn, marker="o" if inside else "X", ms=8, ls="none",
                     color="white" if inside else "black", mec="black")
-            ax.annotate(name, (n, ppn), xytext=(6, 4), textcoords="offset points", fontsize=8)
-        ax.set_xscale("log")
-        ax.set_xlim(nodes[0], nodes[-1])
+            ax.annotate(name, (n, n * ppn), xytext=(6, 4), textcoords="offset points",
+                        fontsize=8)
+        ax.set_xlim(0, x_max)
         ax.set_ylim(0, y_max)
-        ax.set_xlabel("cluster size (nodes, log scale)")
-        ax.set_title(f"{title}: supported region", color=colour)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+        ax.set_xlabel("cluster size (nodes)")
+        ax.set_title(f"{version.label}: supported region", color=colour)
+    axes[0].text(node_limit * 1.03, y_max * 0.97, "5,000\nnodes", fontsize=8, va="top",
+                 color=style.LIMIT)
+    axes[1].text(node_limit * 1.03, pods_limit, "the table read\nas a box", fontsize=8,
+                 va="center", color=style.LIMIT)
     per_node = pods_per_node_limit(cores_per_node)
-    axes[1].text(120, per_node + 4, f"min(110, 10 × cores) = {per_node:.0f}", fontsize=8)
-    pods_total = threshold("pods").limit
-    pods_ns = threshold("pods_per_namespace").limit * namespaces
-    numerator = min(pods_total, pods_ns)
-    knee = numerator / per_node
-    if knee < node_limit:       # the density cap bends down before 5,000 nodes
-        what = ("150,000 pods ÷ nodes" if pods_total <= pods_ns else
-                f"3,000 × {namespaces:,.0f} namespaces ÷ nodes")
-        at = math.sqrt(max(knee, nodes[0]) * node_limit)
-        axes[1].annotate(what, (at, numerator / at), xytext=(0.6, 0.5),
-                         textcoords="axes fraction", fontsize=8, ha="center",
+    every = nodes[nodes * per_node <= y_max]
+    axes[1].plot(every, every * per_node, color=style.LIMIT, lw=1, ls=":")
+    if every[-1] < 0.8 * x_max:     # the line leaves through the top: label it there
+        axes[1].text(every[-1] * 1.04, y_max * 0.97, f"{per_node:.0f} pods on\nevery node",
+                     fontsize=8, va="top", color=style.LIMIT)
+    else:                           # through the right edge
+        axes[1].text(x_max * 0.98, every[-1] * per_node * 1.04,
+                     f"{per_node:.0f} pods on every node", fontsize=8, ha="right",
+                     va="bottom", color=style.LIMIT)
+    average = pods_limit / node_limit
+    if average < per_node:
+        at = 0.55 * node_limit
+        axes[1].text(at, at * average * 1.12, f"{average:.0f} pods/node\non average",
+                     fontsize=8, ha="right", va="bottom", color=style.colour("improved"))
+    fewest = min_nodes(dims.replace(pods_per_node=1, backends_per_service=1),
+                       ("namespaces", "services"))
+    if fewest > 1:                  # a left edge: too few nodes for namespaces/services
+        axes[1].annotate(f"at least {fewest:,} nodes\nfor {services:,.0f} services,\n"
+                         f"{namespaces:,.0f} namespaces", (fewest, y_max * 0.04),
+                         xytext=(node_limit * 1.03, y_max * 0.3), fontsize=8,
+                         color=style.LIMIT,
                          arrowprops={"arrowstyle": "->", "color": style.LIMIT})
-    axes[0].set_ylabel("pods per node (pods/node)")
+    axes[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    axes[0].set_ylabel("pods in the cluster")
     if clusters:
         axes[0].plot([], [], marker="o", color="white", mec="black", ls="none", label="inside")
         axes[0].plot([], [], marker="X", color="black", ls="none", label="outside")
-        axes[0].legend(loc="lower left", title="verdict", title_fontsize=8)
+        axes[0].legend(loc="center right", title="verdict", title_fontsize=8)

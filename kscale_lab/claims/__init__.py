@@ -1,0 +1,4 @@
+"""The talk's claims, one module per chapter (``<module>.py``, named like the chapter's
+module), each claim declared with :func:`kscale_lab.talk.claim` and listed by key in the
+chapter's registry record. ``planned.py`` holds the claims of chapters not written yet.
+See :mod:`kscale_lab.talk` for how claims are checked and judged."""
