@@ -269,8 +269,7 @@ def test_more_backends_cost_iptables_rules_and_syncs_but_not_ipvs_lookups():
     assert many.improved.rolling_update_s == pytest.approx(10 * few.improved.rolling_update_s)
 
 
-def test_same_dimensions_same_numbers():
-    assert MODEL.compare().as_dict() == MODEL.compare().as_dict()
+def test_random_packets_are_the_same_for_the_same_seed():
     a = [p.dst_ip for p in random_packets(make_services(30, 2), 20)]
     assert a == [p.dst_ip for p in random_packets(make_services(30, 2), 20)]
 
@@ -323,21 +322,3 @@ def test_figures_draw_both_versions():
     plot_rollout([simulate(d, "naive"), simulate(d, "improved")], fig)
     assert len(fig.axes) == 2
     plt.close(fig)
-
-
-def test_cli_json_has_the_contract_keys(capsys):
-    import json
-
-    from kscale_lab.cli import main
-
-    assert main(["run", "kube-proxy", "--services", "2000", "--backends-per-service", "5",
-                 "--endpoint-changes-per-s", "2", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert data["chapter"] == "kube-proxy"
-    assert data["dimensions"] == {"services": 2000, "backends_per_service": 5,
-                                  "endpoint_changes_per_s": 2.0}
-    for version in ("naive", "improved"):
-        for key in ("rules_total", "rules_per_packet", "update_latency_s", "rolling_update_s",
-                    "sync_payload_bytes"):
-            assert data[version][key] > 0
-    assert data["naive"]["rules_total"] == 32_008

@@ -57,7 +57,13 @@ def solution_5():
 
 
 def solution_6():
-    return "always" if MODEL.naive(ex.Q6_CLUSTER).busy_fraction > 0.75 else "half"
+    """By hand: one full restore of Q6's table takes longer than the gap between changes, so
+    a sync almost never ends with nothing pending (no change during it: e^(-rate × sync))."""
+    d = ex.Q6_CLUSTER
+    rules = 8 + d.services * (1 + 3 * d.backends_per_service)
+    sync_s = IPTABLES_SYNC_BASE_S + IPTABLES_PER_RULE_S * rules
+    idle_after_a_sync = np.exp(-d.endpoint_changes_per_s * sync_s)
+    return "always" if idle_after_a_sync < 0.05 else "half"
 
 
 SOLUTIONS = [solution_1, solution_2, solution_3, solution_4, solution_5, solution_6]
