@@ -5,14 +5,11 @@ import pytest
 from kscale_lab.exercises import scheduler as ex
 from kscale_lab.scheduler import (
     SchedulerModel,
-    make_cluster,
-    make_pods,
     num_feasible_nodes_to_find,
-    run,
 )
 
 MODEL = SchedulerModel()
-QUESTIONS = [ex.q1, ex.q2, ex.q3, ex.q4, ex.q5, ex.q6]
+QUESTIONS = [ex.q1, ex.q2, ex.q6]
 
 
 def solution_1():
@@ -21,29 +18,22 @@ def solution_1():
 
 
 def solution_2():
-    r = run("naive", make_cluster(300, 10), make_pods(20), seed=1)
-    return r.counts.node_infos_copied
-
-
-def solution_3():
-    return MODEL.naive(ex.Q3_CLUSTER).pods_per_s * 60
-
-
-def solution_4():
-    return MODEL.naive(ex.Q4_CLUSTER).pods_per_s
-
-
-def solution_5():
-    p99 = MODEL.improved(ex.Q5_CLUSTER).p99_scheduling_latency_s
-    return "never" if p99 is None else p99
+    """By hand: the 1.11 snapshot clones every NodeInfo in every cycle, one cycle per pod."""
+    d = ex.Q2_CLUSTER
+    return d["nodes"] * d["pods"]
 
 
 def solution_6():
-    return "yes" if MODEL.naive(ex.Q5_CLUSTER).meets_pod_startup_slo else "no"
+    """By reasoning: at 5,000 nodes with anti-affinity on every pod the 1.11 scheduler places
+    fewer than 5 pods a minute (the talk; tests/test_scheduler.py), far below the 20 pods/s
+    arriving, so the queue and the latency grow without bound."""
+    return "no"
 
 
-SOLUTIONS = [solution_1, solution_2, solution_3, solution_4, solution_5, solution_6]
-IDS = [f"q{i}" for i in range(1, 7)]
+# Worked without the model that the check runs (q3-q5 have no hand derivation yet: their
+# expected values are bounded in test_expected_answers_follow_the_mechanism).
+SOLUTIONS = [solution_1, solution_2, solution_6]
+IDS = ["q1", "q2", "q6"]
 
 
 @pytest.mark.parametrize("q, solve", list(zip(QUESTIONS, SOLUTIONS, strict=True)), ids=IDS)
