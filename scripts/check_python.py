@@ -33,7 +33,8 @@ def main():
         "kscale_lab needs Python {need} or newer (the pinned packages in constraints.txt do), "
         "but {exe} is Python {have}.\n"
         "Install a newer Python (python.org, your distribution, pyenv, uv or conda) and run "
-        "`make setup PY=/path/to/that/python3` (remove .venv/ first if an older one made it)."
+        "`make setup PY=/path/to/that/python3` (remove .venv/ first if an older one made it), or "
+        "use that Python's pip."
     )
     print(message.format(need=".".join(map(str, need)), exe=sys.executable,
                          have=".".join(map(str, have))), file=sys.stderr)

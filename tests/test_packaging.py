@@ -8,10 +8,12 @@ import ast
 import importlib.metadata as metadata
 import json
 import re
+import runpy
 import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -126,3 +128,16 @@ def test_ci_runs_the_readmes_test_command_on_the_pinned_python():
     assert re.search(r"^make test\b", ci, re.MULTILINE)
     quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     assert re.search(r"^make test\b", quick_start, re.MULTILINE)
+
+
+def test_an_older_python_is_refused_in_plain_words_before_pip_resolves(monkeypatch, capsys):
+    """setup.py (which pip runs first) and `make setup` stop at scripts/check_python.py."""
+    monkeypatch.setattr(sys, "version_info", (3, 10, 13, "final", 0))
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(ROOT / "setup.py"))
+    assert stop.value.code == 1
+    err = capsys.readouterr().err
+    need = lowest_python(SpecifierSet(PROJECT["requires-python"]))
+    assert f"kscale_lab needs Python {need} or newer" in err and "Python 3.10.13" in err
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert makefile.count("scripts/check_python.py") >= 2       # before venv, before pip
