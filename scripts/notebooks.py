@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -66,12 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     for source in args.files or sources():
         target = source.with_suffix(".ipynb")
         text = render(source)
-        if target.exists() and target.read_text() == text:
+        if target.exists() and target.read_text(encoding="utf-8") == text:
             continue
         if args.check:
-            drift.append(str(target.relative_to(ROOT) if target.is_absolute() else target))
+            drift.append(os.path.relpath(target, ROOT) if target.is_relative_to(ROOT)
+                         else str(target))
         else:
-            target.write_text(text)
+            target.write_text(text, encoding="utf-8")
             print(f"wrote {target}")
     if drift:
         print("out of date (run `make notebooks`): " + ", ".join(drift), file=sys.stderr)

@@ -1,9 +1,16 @@
-"""Shared pytest fixtures.
+"""Shared pytest fixtures, and the test tiers.
 
 ``built_site`` builds the Jupyter Book once per test session, into a temporary folder (never
 into the working tree's ``_build/``), with warnings as errors and a fresh execution cache,
 and with launch buttons for a test repository (``TEST_LAUNCH``, as ``make book REPO_URL=...
 HUB_URL=...`` would), so the one build serves the site tests and the launch tests.
+
+Tiers. A test that uses the book build is marked ``book``; one that uses Chromium, ``browser``
+(see :func:`pytest_collection_modifyitems`), so ``pytest -m "not book and not browser"``
+(``make test-fast``) runs everything else. Each notebook is executed once per run: when the
+run builds the book, the book's execution of the labs and solutions (with their asserts) is
+their test, and nbval runs only the notebooks the book does not execute (the blank exercise
+notebooks, top to bottom); without the book, nbval runs them all.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
@@ -37,6 +44,59 @@ def toc_pages() -> list[str]:
         walk(part.get("chapters"))
     walk(toc.get("chapters"))
     return [re.sub(r"\.(md|ipynb)$", "", page) for page in pages]
+
+
+def _front_matter(source: Path) -> dict:
+    """The YAML front matter of a MyST Markdown file (``{}`` if it has none)."""
+    text = source.read_text(encoding="utf-8")
+    match = re.match(r"---\n(.*?)\n---\n", text, re.DOTALL)
+    return (yaml.safe_load(match.group(1)) or {}) if match else {}
+
+
+def book_executed_sources() -> set[Path]:
+    """The sources the book build executes: every page of ``_toc.yml`` with code cells, unless
+    MyST-NB is told not to execute it — globally (``execute.execute_notebooks: "off"``), by
+    pattern (``execute.exclude_patterns`` or ``sphinx.config.nb_execution_excludepatterns``,
+    matched as MyST-NB does, from the right of the path) or in the page's own front matter
+    (``mystnb: {execution_mode: "off"}``)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8")) or {}
+    execute = config.get("execute") or {}
+    sphinx = (config.get("sphinx") or {}).get("config") or {}
+    mode = sphinx.get("nb_execution_mode", execute.get("execute_notebooks", "auto"))
+    patterns = [*(execute.get("exclude_patterns") or []),
+                *(sphinx.get("nb_execution_excludepatterns") or [])]
+    executed = set()
+    for page in toc_pages():
+        source = ROOT / f"{page}.md"
+        if not source.is_file() or "```{code-cell}" not in source.read_text(encoding="utf-8"):
+            continue
+        page_mode = (_front_matter(source).get("mystnb") or {}).get("execution_mode", mode)
+        if page_mode in ("off", False):          # YAML reads a bare off as False
+            continue
+        if any(PurePosixPath(source.as_posix()).match(p) for p in patterns):
+            continue
+        executed.add(source)
+    return executed
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]):
+    """Mark tests by the fixtures they use (before ``-m`` deselects), then, once the selection
+    is known, leave the notebooks the book build executes to the book."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "book_build" in fixtures:
+            item.add_marker(pytest.mark.book)
+        if "chromium_browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+    result = yield
+    if any("book_build" in getattr(item, "fixturenames", ()) for item in items):
+        by_book = {source.with_suffix(".ipynb") for source in book_executed_sources()}
+        covered = [item for item in items if item.path in by_book]
+        if covered:
+            config.hook.pytest_deselected(items=covered)
+            items[:] = [item for item in items if item.path not in by_book]
+    return result
 
 # The launch settings of the session's build (environment read by scripts/site_fixes.py).
 TEST_LAUNCH = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import matplotlib
@@ -12,7 +11,6 @@ from hypothesis import strategies as st
 
 matplotlib.use("Agg")
 
-from kscale_lab import cli  # noqa: E402
 from kscale_lab.envelope import (  # noqa: E402
     THRESHOLD_NAMES,
     THRESHOLDS,
@@ -202,21 +200,6 @@ def test_max_pods_per_node_is_thirty_on_average_then_bends_with_few_namespaces()
     assert list(max_pods_per_node([999, 1000], services=2000)) == [0, 30]
 
 
-def test_cli_gives_the_two_verdicts(capsys):
-    assert cli.main(["run", "envelope", "--nodes", "4000", "--pods-per-node", "50",
-                     "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["naive"]["within_envelope"] is True
-    assert out["improved"]["within_envelope"] is False
-
-
-# --- bad input ---------------------------------------------------------------------------------
-
-def test_unknown_dimension_is_a_value_error():
-    with pytest.raises(ValueError, match="unknown dimension"):
-        MODEL.compare(pods=3)
-
-
 # --- properties --------------------------------------------------------------------------------
 
 @st.composite
@@ -297,13 +280,15 @@ def test_sweep_figure_draws_both_panels():
 
 # --- exercises ---------------------------------------------------------------------------------
 
+# Worked by hand from the thresholds (see test_exercise_answers_are_what_the_chapter_says).
+RIGHT = {"q1": "outside", "q2": ["pods_per_node"], "q3": "pods_per_namespace",
+         "q4": 150_000 // 60, "q5": math.ceil(100_000 / 3000)}
+
+
 @pytest.mark.parametrize("key", list(ex.QUESTIONS))
-def test_every_solution_is_right(key, capsys):
-    check, expected = ex.QUESTIONS[key]
-    answer = expected()
-    if isinstance(answer, set):
-        answer = sorted(answer)
-    assert check(answer) is True
+def test_the_hand_worked_answer_is_right(key, capsys):
+    check, _ = ex.QUESTIONS[key]
+    assert check(RIGHT[key]) is True
     assert capsys.readouterr().out.startswith("Right — ")
 
 

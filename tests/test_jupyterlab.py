@@ -1,22 +1,26 @@
 """The labs in a real JupyterLab, driven by headless Chromium (Playwright).
 
-JupyterLab runs from the venv as a background process on 127.0.0.1 (a free port, no token),
-on a temporary *copy* of ``notebooks/`` (never on the learner's files), with its own settings
-and workspace folders. For each lab notebook the test clears the outputs, runs all cells from
-the Run menu, waits for the kernel to be idle with every cell executed, moves the first
-explorer slider with the keyboard, and waits until the explorer's figure really changes. A
-screenshot of each notebook after the change is saved into ``test-artifacts/``.
+JupyterLab runs from the venv as a background process on 127.0.0.1 (no token), on a
+temporary *copy* of ``notebooks/`` (never on the learner's files), with its own settings,
+runtime and workspace folders. It binds a port the system chooses (``--ServerApp.port=0``)
+and the test reads the one it bound from the server's runtime file, so no other process can
+take it in between. Each lab is opened from its MyST Markdown source (``NN-topic.md``), as a
+learner in the course environment opens it: jupytext's notebook view, the default for
+Markdown there (``scripts/lab_settings.py``). The test runs all cells from the Run menu,
+waits for the kernel to be idle with every cell executed, moves the first explorer slider
+with the keyboard, and waits until the explorer's figure really changes. A screenshot of each
+notebook after the change is saved into ``test-artifacts/`` (ignored by git).
 
 Nothing here sleeps: every wait is for a condition, with a generous timeout.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,7 +36,8 @@ pytestmark = pytest.mark.lab
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+# The labs' text sources; the .ipynb beside them are the same cells (tests/test_notebooks.py).
+NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.md"))
 
 # Generous: a loaded 2-core machine can take a while to start a kernel and run a notebook.
 START_TIMEOUT_S = 120
@@ -49,10 +54,23 @@ LAB_SETTINGS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _markdown_opens_as_notebook() -> bool:
+    """Whether this environment's JupyterLab opens .md with jupytext (``make setup``)."""
+    spec = importlib.util.spec_from_file_location("lab_settings",
+                                                  ROOT / "scripts" / "lab_settings.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main(["--check"]) == 0
+
+
+def _runtime_url(runtime: Path) -> str | None:
+    """The URL the server wrote into its runtime file once it had bound its port."""
+    for info in runtime.glob("jpserver-*.json"):
+        try:
+            return json.loads(info.read_text())["url"]
+        except (OSError, ValueError, KeyError):
+            return None  # being written: read it again at the next poll
+    return None
 
 
 def _status_ok(url: str) -> bool:
@@ -86,6 +104,9 @@ def _stop(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a JupyterLab serving a temporary copy of notebooks/."""
+    if not _markdown_opens_as_notebook():
+        pytest.fail("JupyterLab here does not open MyST Markdown as notebooks: run `make setup` "
+                    "(python scripts/lab_settings.py)", pytrace=False)
     base = tmp_path_factory.mktemp("jupyterlab")
     root_dir = base / "notebooks"
     shutil.copytree(
@@ -107,8 +128,7 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not jupyter_lab.exists():
         pytest.fail("jupyter-lab is not installed in the venv: run `make setup`", pytrace=False)
     log = base / "jupyterlab.log"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
+    runtime = base / "runtime"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
@@ -116,7 +136,7 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "--no-browser",
                 "--allow-root",
                 "--ServerApp.ip=127.0.0.1",
-                f"--ServerApp.port={port}",
+                "--ServerApp.port=0",  # the system picks a free port; read back below
                 "--ServerApp.port_retries=0",
                 "--IdentityProvider.token=",  # no token (ServerApp.token is deprecated)
                 "--ServerApp.password=",
@@ -133,15 +153,17 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
-        while not _status_ok(url):
+        url = None
+        while url is None or not _status_ok(url):
+            url = url or _runtime_url(runtime)
             if proc.poll() is not None:
                 pytest.fail(
                     f"JupyterLab exited with {proc.returncode}:\n{_tail(log)}", pytrace=False
                 )
             if time.monotonic() > deadline:
                 pytest.fail(
-                    f"JupyterLab did not answer {url}api/status within {START_TIMEOUT_S} s:\n"
-                    + _tail(log),
+                    f"JupyterLab did not answer {url or '(no runtime file yet)'} "
+                    f"within {START_TIMEOUT_S} s:\n" + _tail(log),
                     pytrace=False,
                 )
             time.sleep(0.25)  # polling interval for a condition, not a wait for time to pass
@@ -185,20 +207,25 @@ _NO_OUTPUTS = """() => document.querySelectorAll(
   `.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-OutputArea-output`).length === 0"""
 
 # The explorer around a slider handle: the nearest widget box that also holds the explorer's
-# figure (an Image widget). Marks that image (data-kscale-test) and returns what it shows.
+# figure (an Image widget, or an image inside an Output widget). Marks that element
+# (data-kscale-test) and returns what it shows.
 _EXPLORER_OUTPUT = """(handle) => {
+  const figure = (box) => box.querySelector('img.widget-image, .widget-output');
   let box = handle.closest('.widget-box');
-  while (box && !box.querySelector('img.widget-image')) {
+  while (box && !figure(box)) {
     box = box.parentElement && box.parentElement.closest('.widget-box');
   }
   if (!box) return null;
-  const img = box.querySelector('img.widget-image');
-  img.setAttribute('data-kscale-test', '');
-  return img.src;
+  const element = figure(box);
+  element.setAttribute('data-kscale-test', '');
+  const img = element.matches('img') ? element : element.querySelector('img');
+  return img ? img.src : element.textContent;
 }"""
 _OUTPUT_CHANGED = """(before) => {
-  const img = document.querySelector('[data-kscale-test]');
-  const now = img ? img.src : null;
+  const element = document.querySelector('[data-kscale-test]');
+  if (!element) return false;
+  const img = element.matches('img') ? element : element.querySelector('img');
+  const now = img ? img.src : element.textContent;
   return !!now && now !== before;
 }"""
 
@@ -229,13 +256,20 @@ def _menu_command(page, menu: str, command: str, done: str, what: str) -> None:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_lab_runs_and_its_explorer_responds(jupyterlab: str, lab_context, notebook: str) -> None:
+def test_lab_opens_from_its_source_runs_and_its_explorer_responds(
+    jupyterlab: str, lab_context, notebook: str
+) -> None:
     page = lab_context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         # ?reset: a fresh workspace, without the notebooks opened by the previous tests.
         page.goto(f"{jupyterlab}lab/tree/{notebook}?reset", wait_until="domcontentloaded")
+        page.locator(f"{PANEL}, .jp-FileEditor").first.wait_for()
+        assert page.locator(PANEL).count() == 1, (
+            f"{notebook} opened as text, not as a notebook: jupytext's viewer is not the "
+            "default for Markdown here (scripts/lab_settings.py)"
+        )
         panel = page.locator(PANEL)
         panel.locator(".jp-CodeCell").first.wait_for()
         panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
