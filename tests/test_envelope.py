@@ -1,9 +1,9 @@
-"""Chapter 1: the scalability envelope (kscale_lab.envelope) and its exercise checks."""
+"""Chapter 1: the scalability envelope (kscale_lab.envelope); its exercises are tested in
+tests/test_envelope_exercises.py."""
 
 from __future__ import annotations
 
 import json
-import math
 
 import matplotlib
 import pytest
@@ -26,7 +26,6 @@ from kscale_lab.envelope import (  # noqa: E402
     threshold,
     thresholds_table,
 )
-from kscale_lab.exercises import envelope as ex  # noqa: E402
 
 MODEL = EnvelopeModel()
 
@@ -194,47 +193,3 @@ def test_sweep_figure_draws_both_panels():
     fig = new_figure()
     plot_sweep(fig, cores_per_node=4, namespaces=10, clusters={"A": (4000, 50)})
     assert len(fig.axes) == 2
-
-
-# --- exercises ---------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("key", list(ex.QUESTIONS))
-def test_every_solution_is_right(key, capsys):
-    check, expected = ex.QUESTIONS[key]
-    answer = expected()
-    if isinstance(answer, set):
-        answer = sorted(answer)
-    assert check(answer) is True
-    assert capsys.readouterr().out.startswith("Right — ")
-
-
-WRONG = {"q1": "inside", "q2": ["pods", "pods_per_node"], "q3": "endpoints_per_service",
-         "q4": 5000, "q5": 33}
-
-
-@pytest.mark.parametrize("key", list(ex.QUESTIONS))
-def test_wrong_and_missing_answers_are_not_yet(key, capsys):
-    check, _ = ex.QUESTIONS[key]
-    assert check(WRONG[key]) is False
-    assert check(...) is False
-    assert check(None) is False
-    out = capsys.readouterr().out.splitlines()
-    assert len(out) == 3 and all(line.startswith("Not yet — ") for line in out)
-
-
-def test_checks_do_not_give_the_answer_away(capsys):
-    for key, (check, expected) in ex.QUESTIONS.items():
-        check(WRONG[key])
-        hint = capsys.readouterr().out
-        answer = expected()
-        if isinstance(answer, int):
-            assert f"{answer:,}" not in hint and str(answer) not in hint, key
-
-
-def test_exercise_answers_are_what_the_chapter_says():
-    """The story the exercises tell (if these move, the notebooks' prose must move too)."""
-    assert ex.q1_expected() == "outside"
-    assert ex.q2_expected() == {"pods_per_node"}
-    assert ex.q3_expected() == "pods_per_namespace"
-    assert ex.q4_expected() == 2500
-    assert ex.q5_expected() == math.ceil(100_000 / 3000)
