@@ -242,9 +242,10 @@ def q5(answer: Any) -> bool:
         right="marking a node NotReady is a write, and under NOSPACE etcd refuses every "
               "write: the dead node's pods are never evicted or replaced. A full etcd is a "
               "control-plane outage, not only a heartbeat problem.",
-        why={healthy: "that is about the grace period: the delay in a cluster whose etcd "
-                      "still accepts writes. Is this one's etcd still accepting them 25 "
-                      "minutes in?"},
+        why=dict.fromkeys(
+            (healthy, Q5_CLUSTER.grace_period_s, Q5_CLUSTER.grace_period_s + 5),
+            "that is about the grace period: the delay in a cluster whose etcd still accepts "
+            "writes. Is this one's etcd still accepting them 25 minutes in?"),
         hint="first find whether and when this cluster hits NOSPACE (nospace_at_s), then "
              "think about what the node lifecycle controller must do to mark a node "
              "NotReady.")
