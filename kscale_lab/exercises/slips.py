@@ -34,7 +34,8 @@ class Slip:
 
 # The gap between decimal and binary prefixes is small (2.4 % for k, 4.9 % for M, 7.4 % for
 # G), so it can hide inside a tolerance: such a slip wins over "right" when it fits better.
-# Only the gap of the question's own prefix is looked for (MB for MiB, not kB for MiB).
+# Only the gap of the question's own prefix is looked for (MB for MiB, not kB for MiB);
+# for plain bytes, all three.
 DECIMAL_BINARY = (Slip(1.024, "the gap between kB (10³ bytes) and KiB (2¹⁰ bytes)?"),
                   Slip(1.024**2, "the gap between MB (10⁶ bytes) and MiB (2²⁰ bytes)?"),
                   Slip(1.024**3, "the gap between GB (10⁹ bytes) and GiB (2³⁰ bytes)?"))
@@ -62,7 +63,10 @@ def slips_for(unit: str) -> tuple[Slip, ...]:
     if q.kind == "B":
         found += [_MILLION, *_BYTES]
         prefix = unit.strip().lower()[:1]
-        found += [s for s, p in zip(DECIMAL_BINARY, "kmg") if p == prefix]
+        if prefix and prefix in "kmg":
+            found += [s for s, p in zip(DECIMAL_BINARY, "kmg") if p == prefix]
+        else:                                   # plain bytes: any of the three gaps
+            found += DECIMAL_BINARY
     if q.kind == "s" or q.per_time:
         found += _TIMES
     return tuple(found)
