@@ -79,12 +79,22 @@ def test_q6_expected_is_the_report_period():
     assert ex._q6_expected() == "b"
 
 
-def test_q7_etcd_binds_before_the_envelope_on_1_12():
+def test_q7_the_worst_delay_is_the_grace_period_plus_at_most_one_check():
+    grace, check = 50, 5
+    assert grace <= ex._q7_expected() <= grace + check
+    # the worst case dies just after a Lease renewal: brute force over the renewal phase
+    renew = ex.Q7_CLUSTER.lease_renew_s
+    worst = max((int(p_s + grace) // check + 1) * check - p_s
+                for p_s in (i / 100 for i in range(100 * renew)))
+    assert ex._q7_expected() <= worst <= grace + check
+
+
+def test_q8_etcd_binds_before_the_envelope_on_1_12():
     envelope = min(5000, 150_000 / 40, 3000 * 200 / 40)                   # 3,750
     etcd = naive_cliff(node_bytes(50, 5), 4 * GiB, other=120 * KiB)       # 3,198.3
     lease = 4 * GiB / (improved_per_node(node_bytes(50, 5)) + 120 * KiB)
     assert etcd < envelope < lease
-    assert ex._q7_expected() == pytest.approx(etcd, rel=0.005)
+    assert ex._q8_expected() == pytest.approx(etcd, rel=0.005)
 
 
 def test_the_hand_out_numbers_are_the_modules_clusters():
@@ -99,8 +109,12 @@ def test_the_hand_out_numbers_are_the_modules_clusters():
         == (2600, 40, 8, 1500)
     d = ex.Q6_CLUSTER
     assert (d.nodes, d.volumes_per_node, d.status_report_period_s) == (4200, 100, 60)
-    assert (ex.Q7_CLUSTER.other_kib_per_node, ex.Q7_CLUSTER.quota_gib,
-            ex.Q7_ENVELOPE.pods_per_node) == (120, 4.0, 40)
+    d = ex.Q7_CLUSTER
+    assert (d.nodes, d.lease_renew_s, d.status_report_period_s, d.grace_period_s) \
+        == (100, 15, 600, 50)
+    assert (ex.Q7_FAIL_TIMES_S.start, ex.Q7_FAIL_TIMES_S.stop) == (600, 1201)
+    assert (ex.Q8_CLUSTER.other_kib_per_node, ex.Q8_CLUSTER.quota_gib,
+            ex.Q8_ENVELOPE.pods_per_node) == (120, 4.0, 40)
 
 
 @pytest.mark.parametrize("q, answer", [
@@ -110,7 +124,8 @@ def test_the_hand_out_numbers_are_the_modules_clusters():
     (ex.q4, 5979), (ex.q4, 5978),                     # the closed form is accepted too
     (ex.q5, "never"), (ex.q5, "Never"),
     (ex.q6, "b"),
-    (ex.q7, 3199), (ex.q7, 3198),
+    (ex.q7, 50), (ex.q7, "55 s"),                  # by hand: the grace period (+ 5 s)
+    (ex.q8, 3199), (ex.q8, 3198),
 ])
 def test_right_answers_are_right(q, answer, capsys):
     assert q(answer) is True
@@ -136,9 +151,13 @@ def test_right_answers_are_right(q, answer, capsys):
     (ex.q6, "a", "few hundred bytes"),             # the Lease is the heavy write
     (ex.q6, "c", "changes no write"),
     (ex.q6, "d", "more history"),
-    (ex.q7, 3750, "envelope binds"),               # the envelope alone
-    (ex.q7, 5000, "one-number"),
-    (ex.q7, 11_582, "too high"),                   # the Lease's etcd cap
+    (ex.q7, 650, "status-only liveness"),          # report period + grace
+    (ex.q7, 600, "not the only heartbeat"),
+    (ex.q7, 70, "nothing is added"),               # renew interval + grace + check
+    (ex.q7, "10 min", "not the only heartbeat"),   # the report period, in minutes
+    (ex.q8, 3750, "envelope binds"),               # the envelope alone
+    (ex.q8, 5000, "one-number"),
+    (ex.q8, 11_582, "too high"),                   # the Lease's etcd cap
 ])
 def test_typical_wrong_answers_get_their_message(q, wrong, words, capsys):
     assert q(wrong) is False

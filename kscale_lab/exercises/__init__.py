@@ -58,6 +58,14 @@ def _near(value: float, target: float, rel_tol: float, abs_tol: float) -> bool:
     return math.isclose(value, target, rel_tol=rel_tol, abs_tol=abs_tol)
 
 
+def _nearest(value: float, why: Mapping[float, str] | None, rel_tol: float,
+             abs_tol: float) -> str | None:
+    """The explanation of the known wrong answer nearest ``value``, if one is near enough."""
+    near = [(abs(value - wrong), text) for wrong, text in (why or {}).items()
+            if _near(value, wrong, rel_tol, abs_tol)]
+    return min(near)[1] if near else None
+
+
 def _unit_gap(value: float, expected: float, unit: str) -> bool:
     """Whether ``value`` is nearer ``expected`` × the MB/MiB-style gap of ``unit`` than
     ``expected`` itself (such a slip can hide inside the tolerance)."""
@@ -111,10 +119,9 @@ def check_number(answer: Any, expected: float, *, rel_tol: float = 0.05, abs_tol
         return _say(False, f"{err}. Give {_unit_phrase(unit)}. Hint: " + hint)
     if _near(value, expected, rel_tol, abs_tol) and not _unit_gap(value, expected, unit):
         return _say(True, right)
-    for wrong, text in (why or {}).items():
-        if _near(value, wrong, rel_tol, abs_tol) and not _near(value, expected, rel_tol,
-                                                                abs_tol):
-            return _say(False, f"{text} Hint: " + hint)
+    known = _nearest(value, why, rel_tol, abs_tol)
+    if known is not None:
+        return _say(False, f"{known} Hint: " + hint)
     slip = name_slip(value, expected, unit, rel_tol)
     if slip:
         return _say(False, f"your answer is {slip} Hint: " + hint)
@@ -150,9 +157,9 @@ def check_never(answer: Any, expected: float | None, *, rel_tol: float = 0.05,
             value = read_number(answer, unit)
         except UnitError as err:
             return _say(False, f"{err}. Give {_unit_phrase(unit)} or \"never\". Hint: " + hint)
-        for wrong, text in (why or {}).items():
-            if _near(value, wrong, rel_tol, 0.0):
-                return _say(False, f"{text} Hint: " + hint)
+        known = _nearest(value, why, rel_tol, 0.0)
+        if known is not None:
+            return _say(False, f"{known} Hint: " + hint)
         return _say(False, "look again at whether it happens at all. Hint: " + hint)
     return check_number(answer, expected, rel_tol=rel_tol, right=right, hint=hint, unit=unit,
                         why=why)

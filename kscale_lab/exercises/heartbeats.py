@@ -1,15 +1,15 @@
 """Self-checks for chapter 2, "Node heartbeats" (``exercises/02-heartbeats``).
 
-Seven questions, from easy to hard: a cluster's heartbeat bandwidth, by hand and then by the
-lab (q1); why the Lease stops etcd filling up, with the chapter's misconceptions as wrong
+Eight questions, from easy to hard: a cluster's heartbeat bandwidth, by hand and then by
+the lab (q1); why the Lease stops etcd filling up, with the chapter's misconceptions as wrong
 options (q2); a prediction about the compaction interval and the NOSPACE cliff (q3); the
 cliff for a cluster the chapter did not show, other objects included (q4); what NOSPACE does
-to a dead node (q5); which one setting saves a Lease cluster with big Node objects (q6); and
-a synthesis of chapters 1 and 2: the largest 1.12 cluster that both the envelope and etcd
-allow (q7).
+to a dead node (q5); which one setting saves a Lease cluster with big Node objects (q6); how
+long a dead node goes unnoticed when the status is reported rarely (q7); and a synthesis of
+chapters 1 and 2: the largest 1.12 cluster that both the envelope and etcd allow (q8).
 
 Every expected answer is computed here by running the lab (:mod:`kscale_lab.heartbeats`,
-and :mod:`kscale_lab.envelope` for q7) on the cluster the question describes, in a private
+and :mod:`kscale_lab.envelope` for q8) on the cluster the question describes, in a private
 function; no answer is stored. The clusters are module constants so the notebooks, the
 solutions and the tests use the same ones.
 """
@@ -22,13 +22,19 @@ from typing import Any
 
 from kscale_lab.envelope import ClusterDimensions, EnvelopeModel
 from kscale_lab.exercises import check_choice, check_never, check_number, question, scoring
-from kscale_lab.heartbeats import HeartbeatDimensions, HeartbeatsModel, simulate
+from kscale_lab.heartbeats import (
+    NODE_MONITOR_PERIOD_S,
+    HeartbeatDimensions,
+    HeartbeatsModel,
+    simulate,
+)
 from kscale_lab.units import MiB
 
 __all__ = ["MODEL", "Q1_CLUSTER", "Q2_CHOICES", "Q2_CLUSTER", "Q2_TOY", "Q3_CHOICES",
            "Q3_CLUSTER", "Q3_FASTER", "Q4_CLUSTER", "Q5_CLUSTER", "Q6_CHANGES", "Q6_CHOICES",
-           "Q6_CLUSTER", "Q7_CLUSTER", "Q7_ENVELOPE", "nospace_within_horizon", "not_yet",
-           "q1", "q2", "q3", "q4", "q5", "q6", "q7", "score"]
+           "Q6_CLUSTER", "Q7_CLUSTER", "Q7_FAIL_TIMES_S", "Q8_CLUSTER", "Q8_ENVELOPE",
+           "nospace_within_horizon", "not_yet", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8",
+           "score"]
 
 MODEL = HeartbeatsModel()
 
@@ -66,10 +72,15 @@ Q6_CHOICES = {
     "c": "Double node-monitor-grace-period to 80 s.",
     "d": "Compact every 10 minutes instead of every 5.",
 }
-#: Q7: a 1.12 cluster (naive heartbeat) with a 4 GiB quota whose other objects take about
+#: Q7: Leases of 60 s (renewed every 15 s), status reports every 10 minutes, a 50-s grace
+#: period (the default from 1.32); one node of 100 dies at any second of one report period.
+Q7_CLUSTER = HeartbeatDimensions(nodes=100, lease_duration_s=60, grace_period_s=50,
+                                 status_report_period_s=600, horizon_s=1800)
+Q7_FAIL_TIMES_S = range(600, 1201)
+#: Q8: a 1.12 cluster (naive heartbeat) with a 4 GiB quota whose other objects take about
 #: 120 KiB per node in etcd (an estimate), and its shape as the envelope sees it.
-Q7_CLUSTER = HeartbeatDimensions(other_kib_per_node=120, quota_gib=4.0)
-Q7_ENVELOPE = ClusterDimensions(pods_per_node=40)
+Q8_CLUSTER = HeartbeatDimensions(other_kib_per_node=120, quota_gib=4.0)
+Q8_ENVELOPE = ClusterDimensions(pods_per_node=40)
 
 
 def __dir__() -> list[str]:
@@ -288,39 +299,75 @@ def q6(answer: Any) -> bool:
 
 # --- q7 ------------------------------------------------------------------------------------
 
-def _q7_caps() -> dict[str, int]:
-    """The largest node count each constraint allows for :data:`Q7_CLUSTER`."""
-    envelope = EnvelopeModel()
-    naive_cliff = _cliff(Q7_CLUSTER)
-    lease_cliff = _cliff(Q7_CLUSTER, "improved")
-    spec_hi = int(HeartbeatDimensions.spec("nodes").hi)
-    return {"envelope": envelope.improved(Q7_ENVELOPE).max_nodes,
-            "one number": envelope.naive(Q7_ENVELOPE).max_nodes,
-            "etcd (1.12)": spec_hi if naive_cliff is None else naive_cliff - 1,
-            "etcd (Lease)": spec_hi if lease_cliff is None else lease_cliff - 1}
+@lru_cache(maxsize=1)
+def _q7_delays() -> tuple[float, ...]:
+    """The improved version's detection delay for every whole second of death in
+    :data:`Q7_FAIL_TIMES_S`."""
+    return tuple(MODEL.improved(Q7_CLUSTER.replace(failed_node_at_s=t)).notready_detection_s
+                 for t in Q7_FAIL_TIMES_S)
 
 
-def _q7_expected() -> int:
-    caps = _q7_caps()
-    return min(caps["envelope"], caps["etcd (1.12)"])
+def _q7_expected() -> float:
+    return float(max(_q7_delays()))
 
 
 @question
 def q7(answer: Any) -> bool:
+    """Lease every 15 s, status every 10 min, grace 50 s: the longest wait until NotReady."""
+    report, grace = Q7_CLUSTER.status_report_period_s, Q7_CLUSTER.grace_period_s
+    renew = Q7_CLUSTER.lease_renew_s
+    return check_number(
+        answer, _q7_expected(), rel_tol=0.1, unit="s",
+        right="the controller takes the newer of the Lease and the status, so liveness rides "
+              "on the small, frequent write: the report period can grow without slowing "
+              "down the detection of a dead node.",
+        why={report + grace: "that is what status-only liveness would cost. Which write is "
+                             "the newest heartbeat here?",
+             float(report): "the status report is not the only heartbeat any more.",
+             renew + grace + NODE_MONITOR_PERIOD_S: "the grace period counts from the last "
+                                                    "renewal, and the worst moment to die is "
+                                                    "just after one: nothing is added to it."},
+        hint="the node lifecycle controller checks every 5 s whether the newest heartbeat — "
+             "the newer of the Lease's renewTime and the status — is older than the grace "
+             "period. When is the worst moment to die? Sweep failed_node_at_s over "
+             "ex.Q7_FAIL_TIMES_S with model.improved(...).notready_detection_s.")
+
+
+# --- q8 ------------------------------------------------------------------------------------
+
+def _q8_caps() -> dict[str, int]:
+    """The largest node count each constraint allows for :data:`Q8_CLUSTER`."""
+    envelope = EnvelopeModel()
+    naive_cliff = _cliff(Q8_CLUSTER)
+    lease_cliff = _cliff(Q8_CLUSTER, "improved")
+    spec_hi = int(HeartbeatDimensions.spec("nodes").hi)
+    return {"envelope": envelope.improved(Q8_ENVELOPE).max_nodes,
+            "one number": envelope.naive(Q8_ENVELOPE).max_nodes,
+            "etcd (1.12)": spec_hi if naive_cliff is None else naive_cliff - 1,
+            "etcd (Lease)": spec_hi if lease_cliff is None else lease_cliff - 1}
+
+
+def _q8_expected() -> int:
+    caps = _q8_caps()
+    return min(caps["envelope"], caps["etcd (1.12)"])
+
+
+@question
+def q8(answer: Any) -> bool:
     """Synthesis: the largest 1.12 cluster inside the envelope whose etcd never fills."""
-    caps = _q7_caps()
+    caps = _q8_caps()
     lease = min(caps["envelope"], caps["etcd (Lease)"])
     why = {caps["envelope"]: "that is where the envelope binds. Can this cluster's etcd hold "
                              "that many nodes' heartbeats?",
            caps["one number"]: "that is the one-number answer (nodes alone)."}
-    if not math.isclose(lease, _q7_expected(), rel_tol=0.01):
+    if not math.isclose(lease, _q8_expected(), rel_tol=0.01):
         why.setdefault(lease, "that would hold with Leases; this cluster runs 1.12.")
     return check_number(
-        answer, _q7_expected(), rel_tol=0.01, unit="nodes",
+        answer, _q8_expected(), rel_tol=0.01, unit="nodes",
         right="a published threshold is only as good as the mechanisms beneath it: on a "
               "release with the old heartbeat, etcd's quota — not the envelope — sets this "
               "cluster's size.",
         why=why,
-        hint="two limits apply at once: the envelope's (chapter 1: model.improved(Q7_ENVELOPE)"
-             ".max_nodes) and the heartbeat's NOSPACE cliff for Q7_CLUSTER (the largest "
+        hint="two limits apply at once: the envelope's (chapter 1: model.improved(ex.Q8_ENVELOPE)"
+             ".max_nodes) and the heartbeat's NOSPACE cliff for ex.Q8_CLUSTER (the largest "
              "cluster that never hits it). The smaller one wins.")
