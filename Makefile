@@ -85,3 +85,19 @@ lab: setup
 
 clean:
 	rm -rf $(BUILD) site_assets
+
+# --- Teaching: who the site is for, and the teacher's tools ------------------------------------
+# AUDIENCE=teacher (default): the whole book, with worked solutions and the "For teachers" part.
+# AUDIENCE=student: no answer keys (scripts/audience.py reads KSCALE_AUDIENCE), e.g.
+#   make book AUDIENCE=student SERVE=0
+AUDIENCE ?= teacher
+export KSCALE_AUDIENCE := $(AUDIENCE)
+# The teacher extra (otter-grader, for scripts/autograder.py); `make test` needs it for the
+# autograder round trip. `make book` and `make lab` do not install it.
+TEACHER_STAMP := $(VENV)/.kscale-lab-teacher-installed
+
+$(TEACHER_STAMP): constraints.txt pyproject.toml $(PY_STAMP)
+	$(VPY) -m pip install -c constraints.txt -e ".[teacher]"
+	@touch $@
+
+test: $(TEACHER_STAMP)
