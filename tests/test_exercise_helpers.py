@@ -40,7 +40,7 @@ def test_a_quarter_in_every_form(answer):
 
 @pytest.mark.parametrize("answer, value", [
     (np.int64(341), 341), (np.int32(341), 341), ("1,834", 1834), ("1 834", 1834),
-    ("1_834", 1834), ("12,500.5", 12500.5), ("2e3", 2000), ("-3", -3),
+    ("1_834", 1834), ("12,500.5", 12500.5), ("2e3", 2000), ("-3", -3), ("\u22123", -3),
 ])
 def test_integers_and_thousands_separators(answer, value):
     assert read_number(answer) == value

@@ -30,7 +30,8 @@ from kscale_lab.exercises.scoring import not_yet, question, questions, score, ve
 from kscale_lab.exercises.slips import DECIMAL_BINARY, name_slip
 
 __all__ = ["NOT_YET", "RIGHT", "check_choice", "check_never", "check_number", "check_set",
-           "not_yet", "question", "questions", "read_number", "score", "unanswered", "verdict"]
+           "normalise", "not_yet", "question", "questions", "read_number", "score",
+           "unanswered", "verdict"]
 
 RIGHT = "Right"
 NOT_YET = "Not yet"
@@ -106,6 +107,11 @@ def check_number(answer: Any, expected: float, *, rel_tol: float = 0.05, abs_tol
     why
         Known wrong answers (computed by the check, e.g. what a misconception gives) and what
         each one misses; such an answer gets its explanation instead of "too high/low".
+
+    Returns
+    -------
+    bool
+        Whether the answer is right; the verdict is printed as one line either way.
 
     A wrong answer hears which way it is off, or which slip it looks like (a factor of 1,000,
     1,024, 60, 3,600, 100, or the MB/MiB gap) — never the value.

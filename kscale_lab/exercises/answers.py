@@ -178,7 +178,7 @@ def read_number(answer: Any, unit: str = "") -> float:
         return value
     if not isinstance(answer, str):
         raise UnitError(f"the answer should be a number, got {answer!r}")
-    m = _ANSWER.match(answer)
+    m = _ANSWER.match(answer.replace("\u2212", "-"))         # a typographic minus too
     if not m:
         raise UnitError(f"could not read {answer!r} as a number")
     value = _to_float(m["num"])
