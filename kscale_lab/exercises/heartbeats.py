@@ -173,8 +173,8 @@ def q2(answer: Any) -> bool:
     """Why the Lease stops etcd filling up: pick the statement the lab confirms."""
     return check_choice(
         answer, _q2_expected(), Q2_CHOICES,
-        right="etcd's history and quota are counted in bytes, so what a heartbeat weighs "
-              "matters more than how often it comes.",
+        right="etcd's history and its quota are both counted in bytes: the currency to "
+              "watch in every later chapter, whatever happens to the number of requests.",
         why={"a": "compare api_writes_per_s of the two versions: the improved kubelet has two "
                   "loops, and one of them is as frequent as the old heartbeat.",
              "c": "every write of any key is a new revision, kept until compaction — Leases "
@@ -284,9 +284,8 @@ def q6(answer: Any) -> bool:
     """A 1.16 cluster with 100 volumes per node fills etcd: which single change saves it?"""
     return check_choice(
         answer, _q6_expected(), Q6_CHOICES,
-        right="the Lease took the *frequent* write out of the Node object, but the Node is "
-              "still written whole at every report; with big Nodes the report period is the "
-              "lever — which is what Kubernetes 1.17 pulled.",
+        right="the Lease took the frequent write out of the Node object, not the Node object "
+              "out of etcd: its size still counts every time it is written.",
         why={"a": "a Lease is a few hundred bytes: renewing it half as often hardly changes "
                   "the bytes. Which write is big here?",
              "c": "the grace period is how long the controller waits before marking a node "
