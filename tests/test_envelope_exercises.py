@@ -18,29 +18,32 @@ def pods_per_node_limit(cores):
     return min(110, 10 * cores)
 
 
-def test_q1_is_the_product_over_the_threshold():
-    assert ex._q1_expected() == pytest.approx(3200 * 45 / PODS)          # 0.96
+def test_q1_is_pods_per_namespace_over_its_threshold():
+    assert ex._q1_expected() == pytest.approx(2400 * 24 / 20 / PODS_PER_NAMESPACE)   # 0.96
 
 
-def test_q2_the_per_cluster_threshold_caps_density_below_the_nodes_own_limit():
-    by_hand = min(pods_per_node_limit(7), PODS / 2500, PODS_PER_NAMESPACE * 200 / 2500)
-    assert ex._q2_expected() == math.floor(by_hand) == 60
+def test_q2_pods_per_namespace_caps_density_below_the_other_caps():
+    caps = {"own": pods_per_node_limit(7), "cluster": PODS / 5000,
+            "namespace": PODS_PER_NAMESPACE * 40 / 5000}                   # 70, 30, 24
+    assert min(caps, key=caps.get) == "namespace"
+    assert ex._q2_expected() == math.floor(min(caps.values())) == 24
 
 
-def test_q3_the_node_threshold_takes_over_when_density_halves():
-    before = min(NODES, PODS / 50, PODS_PER_NAMESPACE * 200 / 50)        # 3,000
-    after = min(NODES, PODS / 25, PODS_PER_NAMESPACE * 200 / 25)         # 5,000
-    assert 1 < after / before < 2
+def test_q3_doubling_the_density_moves_the_binding_threshold():
+    before = min(NODES, PODS / 15, PODS_PER_NAMESPACE * 40 / 15)          # 5,000
+    after = min(NODES, PODS / 30, PODS_PER_NAMESPACE * 40 / 30)           # 4,000
+    assert 0.5 < after / before < 1
     assert ex._q3_expected() == "c"
 
 
 def test_q4_pods_per_namespace_binds_first():
-    assert ex._q4_expected() == min(NODES, PODS // 40, PODS_PER_NAMESPACE * 25 // 40) == 1875
+    assert ex._q4_expected() == min(NODES, PODS // 24, PODS_PER_NAMESPACE * 12 // 24) == 1500
 
 
-def test_q5_the_plan_breaks_two_thresholds():
-    assert 200 > pods_per_node_limit(64) and 1500 * 200 > PODS
-    assert 200 / 300 * 1500 <= PODS_PER_NAMESPACE                         # but not this one
+def test_q5_the_plan_breaks_only_pods_per_cluster():
+    assert 60 <= pods_per_node_limit(16)
+    assert 5000 * 60 > PODS and 5000 * 60 / 250 <= PODS_PER_NAMESPACE
+    assert 5000 * 30 <= PODS                                             # today: at the limit
     assert ex._q5_expected() == "c"
 
 
@@ -49,35 +52,49 @@ def test_q6_one_namespace_may_hold_the_threshold_over_all_pods():
 
 
 def test_q7_the_busiest_namespace_binds_before_the_model_does():
-    busiest = PODS_PER_NAMESPACE / (0.022 * 55)                           # 2,479.3 nodes
-    even = min(NODES, PODS / 55, PODS_PER_NAMESPACE * 60 / 55)            # 2,727.3 nodes
+    busiest = PODS_PER_NAMESPACE / (0.044 * 25)                           # 2,727.3 nodes
+    even = min(NODES, PODS / 25, PODS_PER_NAMESPACE * 30 / 25)            # 3,600 nodes
     assert busiest < even
-    assert ex._q7_expected() == math.floor(busiest) - 2400 == 79
+    assert ex._q7_expected() == math.floor(busiest) - 2400 == 327
+
+
+def test_no_cluster_is_denser_than_30_pods_per_node_below_5000_nodes():
+    """150,000 pods on 5,000 nodes is 30 per node: at or below that density (or at 5,000
+    nodes) the answers do not depend on whether a smaller cluster's cluster-wide limits are
+    read as proportionally lower (thresholds.md says they are)."""
+    for dims in (ex.Q1_CLUSTER, ex.Q3_BEFORE, ex.Q3_AFTER, ex.Q4_CLUSTER, ex.Q6_CLUSTER,
+                 ex.Q7_CLUSTER):
+        assert dims.pods_per_node <= PODS / NODES
+    for dims in (ex.Q2_CLUSTER, ex.Q5_TODAY, ex.Q5_PLAN):
+        assert dims.nodes == NODES
 
 
 def test_the_hand_out_numbers_are_the_modules_clusters():
     """The question texts and the constants the checks use describe the same clusters."""
-    assert (ex.Q1_CLUSTER.nodes, ex.Q1_CLUSTER.cores_per_node, ex.Q1_CLUSTER.pods_per_node) \
-        == (3200, 12, 45)
-    assert (ex.Q2_CLUSTER.nodes, ex.Q2_CLUSTER.cores_per_node) == (2500, 7)
-    assert (ex.Q3_BEFORE.pods_per_node, ex.Q3_AFTER.pods_per_node) == (50, 25)
-    assert (ex.Q4_CLUSTER.pods_per_node, ex.Q4_CLUSTER.namespaces) == (40, 25)
-    assert (ex.Q5_PLAN.nodes, ex.Q5_PLAN.cores_per_node, ex.Q5_PLAN.pods_per_node,
-            ex.Q5_PLAN.namespaces) == (1500, 64, 200, 300)
+    assert (ex.Q1_CLUSTER.nodes, ex.Q1_CLUSTER.cores_per_node, ex.Q1_CLUSTER.pods_per_node,
+            ex.Q1_CLUSTER.namespaces) == (2400, 16, 24, 20)
+    assert (ex.Q2_CLUSTER.nodes, ex.Q2_CLUSTER.cores_per_node, ex.Q2_CLUSTER.namespaces) \
+        == (5000, 7, 40)
+    assert (ex.Q3_BEFORE.pods_per_node, ex.Q3_AFTER.pods_per_node, ex.Q3_AFTER.namespaces) \
+        == (15, 30, 40)
+    assert (ex.Q4_CLUSTER.pods_per_node, ex.Q4_CLUSTER.namespaces) == (24, 12)
+    assert (ex.Q5_TODAY.nodes, ex.Q5_TODAY.cores_per_node, ex.Q5_TODAY.pods_per_node,
+            ex.Q5_PLAN.cores_per_node, ex.Q5_PLAN.pods_per_node, ex.Q5_PLAN.namespaces) \
+        == (5000, 8, 30, 16, 60, 250)
     assert (ex.Q6_CLUSTER.nodes, ex.Q6_CLUSTER.pods_per_node, ex.Q6_CLUSTER.namespaces) \
         == (2000, 30, 40)
     assert (ex.Q7_CLUSTER.nodes, ex.Q7_CLUSTER.pods_per_node, ex.Q7_CLUSTER.namespaces,
-            ex.Q7_BUSIEST_SHARE) == (2400, 55, 60, 0.022)
+            ex.Q7_BUSIEST_SHARE) == (2400, 25, 30, 0.044)
 
 
 @pytest.mark.parametrize("q, answer", [
     (ex.q1, 0.96), (ex.q1, "96 %"), (ex.q1, "24/25"),
-    (ex.q2, 60), (ex.q2, "60 pods"),
+    (ex.q2, 24), (ex.q2, "24 pods"),
     (ex.q3, "C"),
-    (ex.q4, 1875), (ex.q4, "1,875"),
+    (ex.q4, 1500), (ex.q4, "1,500"),
     (ex.q5, "(c)"),
     (ex.q6, 0.05), (ex.q6, "5%"), (ex.q6, "1/20"),
-    (ex.q7, 79),
+    (ex.q7, 327),
 ])
 def test_right_answers_are_right(q, answer, capsys):
     assert q(answer) is True
@@ -86,22 +103,24 @@ def test_right_answers_are_right(q, answer, capsys):
 
 @pytest.mark.parametrize("q, wrong, words", [
     (ex.q1, 96, "percentage"),                   # a percentage without its sign
-    (ex.q1, 144_000, "too high"),                # the pods, not the share
-    (ex.q2, 70, "node's own limit"),             # forgot the per-cluster threshold
-    (ex.q2, 110, "kubelet's half"),
-    (ex.q3, "d", "still bound"),                 # as if pods per cluster kept binding
-    (ex.q3, "b", "node count alone"),
-    (ex.q4, 3750, "another derived threshold"),  # pods per cluster, not per namespace
+    (ex.q1, 2880, "too high"),                   # the pods per namespace, not the share
+    (ex.q2, 70, "node's own limit"),             # forgot the shared thresholds
+    (ex.q2, 30, "pods per cluster binds"),       # the per-cluster cap, not the lowest
+    (ex.q2, 110, "one half"),
+    (ex.q3, "a", "bound both"),                  # density doubles, size halves
+    (ex.q3, "b", "still the one"),
+    (ex.q3, "d", "fewer nodes"),
     (ex.q4, 5000, "one-number"),
-    (ex.q4, 1.875, "1,000"),                     # in thousands
-    (ex.q5, "a", "only half"),                   # more cores, more pods
-    (ex.q5, "b", "Which derived threshold"),     # half right
+    (ex.q4, 6250, "beyond even the node threshold"),
+    (ex.q4, 1.5, "1,000"),                       # in thousands
+    (ex.q5, "a", "not the only threshold"),      # checks only the changed dimension
+    (ex.q5, "b", "new* core count"),
     (ex.q5, "d", "one-number"),
     (ex.q6, 0.025, "spread evenly"),             # the even share
     (ex.q6, 5, "percentage"),
-    (ex.q7, 327, "even spread"),                 # the model's answer
+    (ex.q7, 1200, "even spread"),                # the model's answer
     (ex.q7, 2600, "one-number"),
-    (ex.q7, 2479, "how many more"),              # the total
+    (ex.q7, 2727, "how many more"),              # the total
 ])
 def test_typical_wrong_answers_get_their_message(q, wrong, words, capsys):
     assert q(wrong) is False

@@ -18,8 +18,8 @@ from kscale_lab.exercises import (
     check_number,
     check_set,
     not_yet,
-    question,
     read_number,
+    record,
     score,
     verdict,
 )
@@ -223,13 +223,11 @@ def test_a_name_outside_the_choices_is_pointed_out(capsys):
 
 # --- scoring -------------------------------------------------------------------------------
 
-@question
 def q1(answer):
     """The first question."""
     return check_number(answer, 1.0, right="r", hint="h")
 
 
-@question
 def q2(answer):
     """The second question."""
     return check_number(answer, 2.0, right="r", hint="h")
@@ -249,6 +247,21 @@ def test_the_score_counts_each_questions_last_result(capsys):
     q1(7.0)                                   # the last result counts, not the best
     assert score(here) == (1, 2)
     assert not_yet(here) == ["q1"]
+
+
+def test_a_helper_called_outside_a_question_records_nothing(capsys):
+    assert record(True) is None
+
+
+def test_a_check_that_prints_through_another_helper_is_still_found(capsys):
+    import sys
+
+    def q3(answer):                           # check_never → check_number → the verdict
+        return check_never(answer, 2.0, right="r", hint="h")
+
+    q3(2.0)
+    assert sys.modules[__name__].__name__ in {k for k in __import__(
+        "kscale_lab.exercises.scoring", fromlist=["_RESULTS"])._RESULTS}
 
 
 def test_verdict_returns_the_result_and_the_message_without_printing(capsys):

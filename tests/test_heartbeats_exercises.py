@@ -90,7 +90,7 @@ def test_q7_the_worst_delay_is_the_grace_period_plus_at_most_one_check():
 
 
 def test_q8_etcd_binds_before_the_envelope_on_1_12():
-    envelope = min(5000, 150_000 / 40, 3000 * 200 / 40)                   # 3,750
+    envelope = min(5000, 150_000 / 25, 3000 * 40 / 25)                    # 4,800
     etcd = naive_cliff(node_bytes(50, 5), 4 * GiB, other=120 * KiB)       # 3,198.3
     lease = 4 * GiB / (improved_per_node(node_bytes(50, 5)) + 120 * KiB)
     assert etcd < envelope < lease
@@ -114,7 +114,7 @@ def test_the_hand_out_numbers_are_the_modules_clusters():
         == (100, 15, 600, 50)
     assert (ex.Q7_FAIL_TIMES_S.start, ex.Q7_FAIL_TIMES_S.stop) == (600, 1201)
     assert (ex.Q8_CLUSTER.other_kib_per_node, ex.Q8_CLUSTER.quota_gib,
-            ex.Q8_ENVELOPE.pods_per_node) == (120, 4.0, 40)
+            ex.Q8_ENVELOPE.pods_per_node, ex.Q8_ENVELOPE.namespaces) == (120, 4.0, 25, 40)
 
 
 @pytest.mark.parametrize("q, answer", [
@@ -155,7 +155,7 @@ def test_right_answers_are_right(q, answer, capsys):
     (ex.q7, 600, "not the only heartbeat"),
     (ex.q7, 70, "nothing is added"),               # renew interval + grace + check
     (ex.q7, "10 min", "not the only heartbeat"),   # the report period, in minutes
-    (ex.q8, 3750, "envelope binds"),               # the envelope alone
+    (ex.q8, 4800, "envelope binds"),               # the envelope alone
     (ex.q8, 5000, "one-number"),
     (ex.q8, 11_582, "too high"),                   # the Lease's etcd cap
 ])

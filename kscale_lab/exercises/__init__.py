@@ -1,9 +1,10 @@
 """Self-checks for the exercise notebooks.
 
 Each chapter has a module here (``kscale_lab.exercises.heartbeats`` …) with one function per
-question, ``q1(answer)``, ``q2(answer)`` …, marked with :func:`question` so that the notebook's
-score line can count it. A check computes the expected answer *by running the lab* (in a
-private function, never from a stored number), compares, and prints one line:
+question, ``q1(answer)``, ``q2(answer)`` …; every verdict is recorded for the notebook's
+score line (:mod:`~kscale_lab.exercises.scoring`). A check computes the expected answer *by
+running the lab* (in a private function, never from a stored number), compares, and prints
+one line:
 
 * ``Right — …`` with a sentence on why it matters, which does not restate the answer; or
 * ``Not yet — …`` saying what is off (too high, too low, a unit slip, a misconception) and a
@@ -26,11 +27,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kscale_lab.exercises.answers import UnitError, parse_unit, read_number
-from kscale_lab.exercises.scoring import not_yet, question, questions, score, verdict
+from kscale_lab.exercises.scoring import not_yet, questions, record, score, verdict
 from kscale_lab.exercises.slips import DECIMAL_BINARY, name_slip
 
 __all__ = ["NOT_YET", "RIGHT", "check_choice", "check_never", "check_number", "check_set",
-           "normalise", "not_yet", "question", "questions", "read_number", "score",
+           "normalise", "not_yet", "questions", "read_number", "record", "score",
            "unanswered", "verdict"]
 
 RIGHT = "Right"
@@ -41,6 +42,7 @@ _NEVER = {"never", "inf", "infinity", "∞", "not at all"}
 
 def _say(ok: bool, text: str) -> bool:
     print(f"{RIGHT if ok else NOT_YET} — {text}")
+    record(ok)                                # for the score line: the caller's question
     return ok
 
 

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kscale_lab.exercises import check_choice, check_number, question, scoring
+from kscale_lab.exercises import check_choice, check_number, scoring
 from kscale_lab.units import MiB
 
 __all__ = ["MIN_PYTHON", "Q4_CHOICES", "figure_check", "not_yet", "q1", "q2", "q3", "q4",
@@ -134,7 +134,6 @@ def _q1_expected() -> float:
     return 3 * MiB
 
 
-@question
 def q1(answer: Any) -> bool:
     """How many bytes are 3 MiB?"""
     return check_number(
@@ -150,7 +149,6 @@ def _q2_expected() -> float:
     return nodes * 60 / period_s
 
 
-@question
 def q2(answer: Any) -> bool:
     """5,000 kubelets each write every 10 s: writes per minute."""
     return check_number(
@@ -164,7 +162,6 @@ def _q3_expected() -> int:
     return sum(1 for n in range(1, 1001) if n % 7 == 0 or n % 11 == 0)
 
 
-@question
 def q3(answer: Any) -> bool:
     """How many of the numbers 1 … 1000 are divisible by 7 or by 11?"""
     return check_number(
@@ -186,7 +183,6 @@ def _q4_expected() -> str:
     return found[0]
 
 
-@question
 def q4(answer: Any) -> bool:
     """Which component runs on every node and reports the node's status?"""
     return check_choice(

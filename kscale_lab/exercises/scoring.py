@@ -1,7 +1,9 @@
 """Keeping score: which of a chapter's questions a learner has got right in this session.
 
-A chapter's checks are marked with :func:`question`; each call then records whether the
-answer was right. At the end of a notebook, :func:`score` prints one line ("Score: 5 of 7
+Every check a chapter defines (``q1``, ``q2`` … in its module) reports its verdict through
+the helpers of :mod:`kscale_lab.exercises`, and the helpers record it here under the
+question's module and name (:func:`record`): no chapter has to do anything for its
+questions to count. At the end of a notebook, :func:`score` prints one line ("Score: 5 of 7
 right …") and :func:`not_yet` lists the questions still to do, each with its one-line
 summary. Nothing is written to disk: the record lives in the kernel, like the answers.
 
@@ -12,32 +14,37 @@ graders (the otter-grader tests call it) and tests.
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib
 import io
 import re
+import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-__all__ = ["not_yet", "question", "questions", "score", "verdict"]
+__all__ = ["not_yet", "questions", "record", "score", "verdict"]
 
-#: The last result of every recorded check: module name → question name → right?
+#: The last result of every check: module name → question name → right?
 _RESULTS: dict[str, dict[str, bool]] = {}
+_QUESTION = re.compile(r"q\d+")
 
 
-def question(check: Callable[..., bool]) -> Callable[..., bool]:
-    """Mark ``check`` (a chapter's ``qN``) as a question whose results are recorded."""
-    module, name = check.__module__, check.__name__
+def record(ok: bool, depth: int = 1) -> str | None:
+    """Record ``ok`` as the result of the question whose check is running.
 
-    @functools.wraps(check)
-    def recorded(answer: Any, *args: Any, **kwargs: Any) -> bool:
-        ok = bool(check(answer, *args, **kwargs))
-        _RESULTS.setdefault(module, {})[name] = ok
-        return ok
-
-    recorded.is_question = True  # type: ignore[attr-defined]
-    return recorded
+    The helpers call this with their verdict; it finds the check — the nearest function on
+    the call stack (from ``depth`` frames up) named ``qN`` — and files the result under its
+    module and name. Returns ``"module.qN"``, or ``None`` when no check is running (a helper
+    called directly).
+    """
+    frame = sys._getframe(depth)
+    while frame is not None:
+        if _QUESTION.fullmatch(frame.f_code.co_name):
+            module = frame.f_globals.get("__name__", "")
+            _RESULTS.setdefault(module, {})[frame.f_code.co_name] = bool(ok)
+            return f"{module}.{frame.f_code.co_name}"
+        frame = frame.f_back
+    return None
 
 
 def _module(module: ModuleType | str) -> ModuleType:
