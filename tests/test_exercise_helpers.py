@@ -268,3 +268,27 @@ def test_verdict_returns_the_result_and_the_message_without_printing(capsys):
     assert verdict(q1, 1.0) == (True, "Right — r")
     assert verdict(q1, 3.0) == (False, "Not yet — your answer is too high. Hint: h")
     assert capsys.readouterr().out == ""
+
+
+# --- the prerequisites check -----------------------------------------------------------------
+
+@pytest.mark.parametrize("version, spec, ok", [
+    ("3.11.7", ">=3.10", True), ("3.11.2", ">=3.11.5", False), ("3.12.0", ">=3.11.5", True),
+])
+def test_the_python_check_follows_the_packages_requirement(version, spec, ok):
+    from kscale_lab.exercises.prerequisites import python_ok
+
+    assert python_ok(version, spec) is ok
+
+
+def test_the_environment_report_names_a_missing_kernel(monkeypatch):
+    import sys
+
+    from kscale_lab.exercises.prerequisites import environment
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+
+    rows = {what: (ok, detail) for what, ok, detail in environment()}
+    assert rows["kscale_lab"][0] and rows["Python"][0]
+    assert rows["Jupyter kernel"] == (False, "not running in a Jupyter kernel (open this "
+                                             "notebook in JupyterLab)")

@@ -26,7 +26,8 @@ from kscale_lab.units import MiB
 __all__ = ["MIN_PYTHON", "Q4_CHOICES", "figure_check", "not_yet", "q1", "q2", "q3", "q4",
            "report", "score", "widget_check"]
 
-#: The oldest Python the course supports (``requires-python`` in pyproject.toml).
+#: The Python versions the course supports when its installed metadata cannot say
+#: (``requires-python`` in pyproject.toml is the source; see :func:`required_python`).
 MIN_PYTHON = (3, 10)
 #: The packages a lab imports, and the distribution each comes from.
 LAB_PACKAGES = {"numpy": "numpy", "matplotlib": "matplotlib", "simpy": "simpy",
@@ -46,15 +47,32 @@ def _version(distribution: str) -> str | None:
         return None
 
 
+def required_python() -> str:
+    """The course's ``Requires-Python`` (``">=3.10"``), from the installed package's
+    metadata, so this check follows pyproject.toml; :data:`MIN_PYTHON` when not installed."""
+    try:
+        spec = importlib.metadata.metadata("kscale_lab").get("Requires-Python")
+    except importlib.metadata.PackageNotFoundError:
+        spec = None
+    return spec or ">=" + ".".join(map(str, MIN_PYTHON))
+
+
+def python_ok(version: str, spec: str) -> bool:
+    """Whether Python ``version`` (``"3.11.7"``) satisfies ``spec`` (``">=3.11.5"``)."""
+    from packaging.specifiers import SpecifierSet
+
+    return SpecifierSet(spec).contains(version)
+
+
 def environment() -> list[tuple[str, bool, str]]:
     """Each check of the environment: ``(what, ok, detail)``."""
     import kscale_lab
 
     rows = []
-    py = sys.version_info
-    rows.append(("Python", py >= MIN_PYTHON,
+    spec = required_python()
+    rows.append(("Python", python_ok(platform.python_version(), spec),
                  f"{platform.python_version()} ({sys.executable}); the course needs "
-                 f"{'.'.join(map(str, MIN_PYTHON))} or newer"))
+                 f"Python {spec}"))
     where = Path(kscale_lab.__file__).resolve().parent
     rows.append(("kscale_lab", True, f"{kscale_lab.__version__}, imported from {where}"))
     for module, dist in LAB_PACKAGES.items():
