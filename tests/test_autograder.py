@@ -27,7 +27,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 #: A learner's submission: one right answer in another form, two typical wrong ones, the
 #: rest left blank.
-WRONG = {1: "96 %", 4: 3750, 7: 327}
+WRONG = {1: "96 %", 4: 5000, 7: 1200}
 
 
 @pytest.fixture(scope="module")
