@@ -274,6 +274,8 @@ def test_verdict_returns_the_result_and_the_message_without_printing(capsys):
 
 @pytest.mark.parametrize("version, spec, ok", [
     ("3.11.7", ">=3.10", True), ("3.11.2", ">=3.11.5", False), ("3.12.0", ">=3.11.5", True),
+    ("3.11", ">=3.11.0", True), ("3.13.0rc1", ">=3.10,<3.13", False),
+    ("3.12.1", ">=3.10, !=3.12.1", False), ("3.9.18", ">3.9", True),
 ])
 def test_the_python_check_follows_the_packages_requirement(version, spec, ok):
     from kscale_lab.exercises.prerequisites import python_ok

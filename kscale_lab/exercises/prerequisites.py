@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import platform
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,11 +58,28 @@ def required_python() -> str:
     return spec or ">=" + ".".join(map(str, MIN_PYTHON))
 
 
-def python_ok(version: str, spec: str) -> bool:
-    """Whether Python ``version`` (``"3.11.7"``) satisfies ``spec`` (``">=3.11.5"``)."""
-    from packaging.specifiers import SpecifierSet
+def _release(version: str) -> tuple[int, ...]:
+    """``"3.11.5"`` → ``(3, 11, 5)`` (a pre-release suffix such as ``rc1`` is dropped)."""
+    return tuple(int(re.match(r"\d+", part).group()) for part in version.strip().split(".")
+                 if re.match(r"\d+", part))
 
-    return SpecifierSet(spec).contains(version)
+
+def python_ok(version: str, spec: str) -> bool:
+    """Whether Python ``version`` (``"3.11.7"``) satisfies ``spec`` (``">=3.11.5"``, or
+    several clauses separated by commas, with ``>=``, ``>``, ``<=``, ``<``, ``==``, ``!=``)."""
+    have = _release(version)
+    compare = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
+               "<": lambda a, b: a < b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
+    for clause in filter(None, (c.strip() for c in spec.split(","))):
+        m = re.fullmatch(r"(>=|<=|==|!=|>|<)\s*([\d.]+)", clause)
+        if not m:
+            raise ValueError(f"spec must be clauses such as '>=3.11.5'; got {spec!r}")
+        want = _release(m.group(2))
+        width = max(len(have), len(want))
+        pad = (have + (0,) * width)[:width], (want + (0,) * width)[:width]
+        if not compare[m.group(1)](*pad):
+            return False
+    return True
 
 
 def environment() -> list[tuple[str, bool, str]]:
