@@ -105,3 +105,12 @@ lab: setup
 
 clean:
 	rm -rf $(BUILD) site_assets
+
+# --- Teaching: who the site is for, and the teacher's tools ------------------------------------
+# AUDIENCE=teacher (default): the whole book, with worked solutions and the "For teachers" part.
+# AUDIENCE=student: no answer keys (scripts/audience.py reads KSCALE_AUDIENCE), e.g.
+#   make book AUDIENCE=student SERVE=0
+AUDIENCE ?= teacher
+export KSCALE_AUDIENCE := $(AUDIENCE)
+# The teacher extra (otter-grader, for scripts/autograder.py) is part of the `test` extra,
+# which `make setup` installs (`.[dev]`): the tests grade a round trip with it.

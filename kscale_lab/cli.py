@@ -5,6 +5,7 @@
     kscale run CHAPTER --help         that chapter's dimensions, as options
     kscale book                       build the website and serve it (same as ``make book``)
     kscale lab                        open the lab notebooks in JupyterLab (same as ``make lab``)
+    kscale handout DEST [KEY ...]     copy the learner notebooks into DEST (never overwrites)
 
 Dimension options take the dimension's name with ``-`` or ``_`` (``--images-per-node 50``,
 ``--bookmarks on``). Errors (unknown chapter, unknown dimension, bad value, values that
@@ -155,6 +156,67 @@ def repo_root() -> Path:
     return here
 
 
+#: What a learner gets besides each chapter's lab and exercises (key ``prerequisites``).
+PREREQUISITES = "notebooks/00-prerequisites.ipynb"
+
+
+def handout_files(keys: list[str]) -> list[str]:
+    """The learner notebooks (``.ipynb``, relative to the checkout) for chapter ``keys``,
+    ``"prerequisites"``, or everything when ``keys`` is empty; never a solutions notebook."""
+    from kscale_lab.chapters import CHAPTERS
+
+    known = {c.key: c for c in CHAPTERS}
+    unknown = [k for k in keys if k not in known and k != "prerequisites"]
+    if unknown:
+        raise UsageError(f"unknown chapter {unknown[0]!r}; one of: prerequisites, "
+                         f"{', '.join(known)}")
+    files = [PREREQUISITES] if not keys or "prerequisites" in keys else []
+    for chapter in CHAPTERS:
+        if not keys or chapter.key in keys:
+            files += [str(Path(chapter.files[part]).with_suffix(".ipynb"))
+                      for part in ("lab", "exercises")]
+    return files
+
+
+def handout(dest: Path, keys: list[str], root: Path) -> tuple[list[str], list[str]]:
+    """Copy the learner notebooks from the checkout ``root`` into ``dest`` (same sub-folders),
+    never overwriting a file that exists there. Returns ``(copied, skipped)``."""
+    copied, skipped = [], []
+    for rel in handout_files(keys):
+        source, target = root / rel, dest / rel
+        if not source.is_file():
+            raise UsageError(f"{rel} is missing from the checkout (run `make notebooks`)")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with target.open("xb") as out:          # "x": fails if it exists, no race
+                out.write(source.read_bytes())
+        except FileExistsError:
+            skipped.append(rel)
+        else:
+            copied.append(rel)
+    return copied, skipped
+
+
+def _handout(args: list[str]) -> str:
+    if not args or args[0] in ("-h", "--help"):
+        text = ("usage: kscale handout DEST [KEY ...]\n\nCopy the learner notebooks (the "
+                "prerequisites check, each chapter's lab and exercises; never the solutions) "
+                "into DEST, in notebooks/ and exercises/. A file that exists in DEST is never "
+                "overwritten: it is skipped and named. KEY limits the hand-out to "
+                "'prerequisites' or chapters (e.g. envelope heartbeats).")
+        if not args:
+            raise UsageError("kscale handout needs a destination folder")
+        return text
+    dest = Path(args[0])
+    if dest.exists() and not dest.is_dir():
+        raise UsageError(f"{dest} exists and is not a folder")
+    copied, skipped = handout(dest, args[1:], repo_root())
+    lines = [f"copied   {rel}" for rel in copied]
+    lines += [f"skipped  {rel}  (exists in {dest}; not overwritten)" for rel in skipped]
+    lines.append(f"{len(copied)} copied, {len(skipped)} skipped, into {dest}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -183,10 +245,13 @@ def _main(argv: list[str] | None = None) -> int:
             _echo(_list())
         elif cmd == "run":
             _echo(_run(rest))
+        elif cmd == "handout":
+            _echo(_handout(rest))
         elif cmd in ("book", "lab"):
             return subprocess.call(["make", cmd, *rest], cwd=repo_root())
         else:
-            raise UsageError(f"unknown command {cmd!r}; commands: list, run, book, lab")
+            raise UsageError(f"unknown command {cmd!r}; commands: list, run, book, lab, "
+                             "handout")
     except UsageError as err:
         _echo(f"kscale: error: {err}", sys.stderr)
         return 2
