@@ -183,7 +183,8 @@ def test_the_nospace_cliff_is_exact_and_agrees_with_the_closed_form():
 def test_the_chapter_the_lab_and_the_exercise_use_the_same_cliff():
     from kscale_lab.exercises import heartbeats as ex
 
-    assert nospace_cliff(ex.Q3_CLUSTER) == ex.q3_expected()
+    for dims in (ex.Q3_CLUSTER, ex.Q3_FASTER, ex.Q4_CLUSTER):
+        assert ex._cliff(dims) == nospace_cliff(dims)
 
 
 def test_cliffs_in_other_dimensions_and_none_when_never():

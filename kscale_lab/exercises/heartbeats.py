@@ -26,6 +26,7 @@ from kscale_lab.heartbeats import (
     NODE_MONITOR_PERIOD_S,
     HeartbeatDimensions,
     HeartbeatsModel,
+    nospace_cliff,
     simulate,
 )
 from kscale_lab.units import MiB
@@ -115,20 +116,10 @@ def nospace_within_horizon(nodes: int, dims: HeartbeatDimensions = Q3_CLUSTER,
 
 @lru_cache(maxsize=32)
 def _cliff(dims: HeartbeatDimensions, version: str = "naive") -> int | None:
-    """The fewest nodes with which ``version`` hits NOSPACE (bisection), or ``None``."""
-    spec = HeartbeatDimensions.spec("nodes")
-    lo, hi = int(spec.lo), int(spec.hi)              # invariant: lo does not hit, hi does
-    if not nospace_within_horizon(hi, dims, version):
-        return None
-    if nospace_within_horizon(lo, dims, version):
-        return lo
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if nospace_within_horizon(mid, dims, version):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    """The fewest nodes with which ``version`` hits NOSPACE, or ``None``: the chapter's own
+    :func:`~kscale_lab.heartbeats.nospace_cliff`, so the chapter, the lab and the checks
+    agree on every cliff."""
+    return nospace_cliff(dims, "nodes", version)
 
 
 # --- q1 ------------------------------------------------------------------------------------
