@@ -86,8 +86,10 @@ __all__ = [
 #: (``kubernetes-facts.md``, apiserver ``cachesize``).
 PODS_CACHE_PER_NODE = 50
 PODS_CACHE_MIN = 1000
-#: A 410 this unlikely is treated as "never" when checking the closed form's assumption.
-NEGLIGIBLE_410 = 1e-3
+#: Below this 410 share the closed form's assumption (a watch period sees more events than the
+#: buffer holds) is not needed: where it fails, the formula overstates the 410 share, by at
+#: most this much.
+NEGLIGIBLE_410 = 0.01
 
 
 def pods_cache_capacity(nodes: int) -> int:
@@ -131,7 +133,7 @@ class WatchDimensions(Dimensions):
         help="Reflectors watching the resource (e.g. one pod watch per kubelet, so one per "
              "node)")
     selectivity: float = dimension(
-        0.0002, lo=1e-6, hi=1.0, log=True, unit="", label="selectivity",
+        0.0002, lo=1e-5, hi=1.0, log=True, unit="", label="selectivity",
         help="Share of the resource's events a watcher's selector matches (a kubelet's pod "
              "watch on N nodes: 1/N; an unfiltered watch: 1)")
     events_per_s: float = dimension(
