@@ -194,7 +194,7 @@ def test_the_toy_timeline_shows_a_410_followed_by_a_list():
     assert followed and all(followed)
 
 
-# --- one layer down --------------------------------------------------------------------------------
+# --- one layer down -----------------------------------------------------------------------
 
 def test_the_lab_store_refuses_a_watch_from_before_its_compaction_and_replays_from_it():
     out = compacted_watch()

@@ -61,8 +61,6 @@ class WatchFigure(ChapterFigure):
         bx.set_title("restarts\nanswered 410")
 
     def draw(self, comparison: Any) -> list:
-        from kscale_lab.watch import bookmark_factor
-
         d = comparison.dimensions
         ax, bx = self.ax, self.bx
         out: list = []
@@ -78,9 +76,9 @@ class WatchFigure(ChapterFigure):
         out.append(bars)
         out += bx.bar_label(bars, labels=[f"{v:.1%}" if v >= 5e-4 else "≈0" if v else "0"
                                           for v in shares], fontsize=8)
-        factor = bookmark_factor(d)
-        cut = ("bookmarks off: no change" if factor == 1 else
-               f"bookmarks cut init events ×{factor:,.3g}" if np.isfinite(factor) else
+        naive, improved = comparison.naive.init_events_per_s, comparison.improved.init_events_per_s
+        cut = ("clients do not opt in to bookmarks: no change" if not d.bookmarks else
+               f"bookmarks cut init events ×{naive / improved:,.3g}" if improved > 0 else
                "bookmarks leave nothing to replay")
         title = ax.text(0.0, 1.02, f"{d.watchers:,} watchers, selectivity {d.selectivity:.2g}, "
                         f"{d.events_per_s:,.4g} events/s, cache {d.watch_cache_capacity:,} "
