@@ -20,6 +20,7 @@ from kscale_lab.heartbeats import HeartbeatsModel
 from kscale_lab.kube_proxy import KubeProxyModel
 from kscale_lab.model import Model
 from kscale_lab.scheduler import SchedulerModel
+from kscale_lab.watch import WatchModel
 
 __all__ = ["CHAPTERS", "MODELS", "Chapter", "chapter", "get"]
 
@@ -75,6 +76,8 @@ CHAPTERS: tuple[Chapter, ...] = (
             ("iptables-rules", "iptables-updates", "ipvs")),
     Chapter(5, "scheduler", "Scheduling throughput", (SchedulerModel(),),
             ("scheduler-2000", "scheduler-5000", "anti-affinity", "scheduler-fixes")),
+    Chapter(7, "watch", "Watch restart cost", (WatchModel(),),
+            ("watch-too-old", "watch-overload", "watch-bookmarks", "watch-bookmark-2s")),
 )
 
 #: Every model by its ``kscale run`` key.

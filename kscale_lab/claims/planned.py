@@ -19,7 +19,3 @@ claim("events", slide="Events overload",
       says="Events filling up etcd; events overloading the apiserver",
       how="predicted", tolerance=Shows("—"), planned=True, chapter=6)(
     _planned("chapter 6, events"))
-claim("watch-bookmarks", slide="Watch restart cost",
-      says="Initial testing shows 40x decrease in wasteful event processing",
-      how="predicted", tolerance=Shows("—"), planned=True, chapter=7)(
-    _planned("chapter 7, watch bookmarks"))
