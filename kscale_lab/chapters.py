@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kscale_lab.endpoints import EndpointsModel
 from kscale_lab.envelope import EnvelopeModel
 from kscale_lab.heartbeats import HeartbeatsModel
 from kscale_lab.kube_proxy import KubeProxyModel
 from kscale_lab.model import Model
+from kscale_lab.priority import PriorityModel
 from kscale_lab.scheduler import SchedulerModel
 
 __all__ = ["CHAPTERS", "MODELS", "Chapter", "chapter", "get"]
@@ -75,6 +77,8 @@ CHAPTERS: tuple[Chapter, ...] = (
             ("iptables-rules", "iptables-updates", "ipvs")),
     Chapter(5, "scheduler", "Scheduling throughput", (SchedulerModel(),),
             ("scheduler-2000", "scheduler-5000", "anti-affinity", "scheduler-fixes")),
+    Chapter(8, "endpoints", "What came next: EndpointSlices and API Priority and Fairness",
+            (EndpointsModel(), PriorityModel()), ("endpoints-api", "backends-bound")),
 )
 
 #: Every model by its ``kscale run`` key.
