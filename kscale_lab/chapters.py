@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kscale_lab.endpoints import EndpointsModel
 from kscale_lab.envelope import EnvelopeModel
 from kscale_lab.heartbeats import HeartbeatsModel
 from kscale_lab.kube_proxy import KubeProxyModel
 from kscale_lab.model import Model
+from kscale_lab.priority import PriorityModel
 from kscale_lab.scheduler import SchedulerModel
 from kscale_lab.watch import WatchModel
 
@@ -78,6 +80,8 @@ CHAPTERS: tuple[Chapter, ...] = (
             ("scheduler-2000", "scheduler-5000", "anti-affinity", "scheduler-fixes")),
     Chapter(7, "watch", "Watch restart cost", (WatchModel(),),
             ("watch-too-old", "watch-overload", "watch-bookmarks", "watch-bookmark-2s")),
+    Chapter(8, "endpoints", "What came next: EndpointSlices and API Priority and Fairness",
+            (EndpointsModel(), PriorityModel()), ("endpoints-api", "backends-bound")),
 )
 
 #: Every model by its ``kscale run`` key.

@@ -1,0 +1,122 @@
+"""Chapter 8's EndpointSlices figures: bytes per change against the Service's size, the object
+against etcd's request limit, and the toy rolling update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+from kscale_lab import style
+from kscale_lab.figures import ChapterFigure
+from kscale_lab.units import human_bytes
+
+#: Fixed ranges covering every slider value (1 node × the smallest object … 15,000 nodes ×
+#: a rolling update of 2,000 backends in JSON), and past the sliders' 2,000 backends.
+SENT_RANGE = (100.0, 1e14)
+OBJECT_RANGE = (100.0, 16 * 1024.0**2)
+BACKENDS_RANGE = (1, 20_000)
+THRESHOLD_BACKENDS = 250          # the scalability thresholds' endpoints per service
+
+
+def _bytes_ticks(ax: Any, lo: float, hi: float) -> None:
+    ticks = [1024.0 ** k for k in range(0, 6) if lo <= 1024.0 ** k <= hi]
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: human_bytes(v)))
+
+
+class EndpointsFigure(ChapterFigure):
+    """Left: bytes sent to all kube-proxies for one backend change (solid) and for a rolling
+    update (dashed), against the backends per Service. Right: the largest object holding the
+    Service's endpoints, against etcd's 1.5 MiB request limit."""
+
+    height_in = 3.8
+
+    def layout(self, dims: Any) -> None:
+        from kscale_lab.dimensions import SHARED
+        from kscale_lab.endpoints import ETCD_MAX_REQUEST_BYTES, EndpointsModel
+
+        self.ax, self.bx = self.fig.subplots(1, 2)
+        slider_hi = SHARED["backends_per_service"]["hi"]
+        for axis in (self.ax, self.bx):
+            axis.set_xscale("log")
+            axis.set_yscale("log")
+            axis.set_xlim(*BACKENDS_RANGE)
+            axis.set_xlabel("backends per Service")
+            axis.axvline(THRESHOLD_BACKENDS, color=style.LIMIT, lw=0.8, ls=":")
+            axis.xaxis.set_major_locator(FixedLocator([1, 10, 100, 1000, 10_000]))
+            axis.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            axis.tick_params(axis="x", labelsize=8)
+            axis.xaxis.set_minor_locator(NullLocator())
+            axis.axvspan(slider_hi, BACKENDS_RANGE[1], color=style.LIMIT, alpha=0.07, lw=0)
+        self.ax.set_ylim(*SENT_RANGE)
+        _bytes_ticks(self.ax, *SENT_RANGE)
+        self.ax.set_ylabel("bytes sent to all kube-proxies")
+        self.ax.set_title(" ")
+        self.bx.set_ylim(*OBJECT_RANGE)
+        _bytes_ticks(self.bx, *OBJECT_RANGE)
+        self.bx.set_ylabel("largest object")
+        self.bx.axhline(ETCD_MAX_REQUEST_BYTES, color=style.LIMIT, ls="--", lw=1)
+        self.bx.text(1.3, ETCD_MAX_REQUEST_BYTES * 1.25, "etcd request limit 1.5 MiB",
+                     fontsize=8, color=style.LIMIT)
+        self.bx.text(THRESHOLD_BACKENDS * 1.1, OBJECT_RANGE[0] * 1.4, "threshold\n250",
+                     fontsize=8, color=style.LIMIT)
+        self.bx.text(slider_hi * 1.1, OBJECT_RANGE[1] / 3, "beyond the\nsliders", fontsize=8,
+                     color=style.LIMIT)
+        handles = [Line2D([], [], color=style.colour(v), label=v.label)
+                   for v in EndpointsModel.versions]
+        handles += [Line2D([], [], color=style.LIMIT, lw=1.2, label="one backend change"),
+                    Line2D([], [], color=style.LIMIT, lw=1.2, ls="--",
+                           label="rolling update")]
+        self.ax.legend(handles=handles, loc="upper left", fontsize=8)
+
+    def draw(self, comparison: Any) -> list:
+        dims = comparison.dimensions
+        n = dims.backends_per_service
+        out: list = []
+        for version, o in comparison:
+            c = style.colour(version)
+            x = o.curve_backends
+            out += self.ax.plot(x, o.curve_bytes_per_update, color=c, lw=1.8)
+            out += self.ax.plot(x, o.curve_bytes_per_rolling_update, color=c, lw=1.2, ls="--")
+            out += self.ax.plot([n, n], [o.bytes_per_update, o.bytes_per_rolling_update], "o",
+                                color=c, ms=5)
+            out += self.bx.plot(x, o.curve_object_bytes, color=c, lw=1.8)
+            out += self.bx.plot([n], [o.object_bytes], "o", color=c, ms=5)
+        ratio = comparison.naive.bytes_per_update / comparison.improved.bytes_per_update
+        title = self.ax.text(
+            0.0, 1.03, f"{n:,} backends, {dims.nodes:,} kube-proxies, {dims.encoding}: one "
+                       f"change sends {human_bytes(comparison.naive.bytes_per_update)} vs "
+                       f"{human_bytes(comparison.improved.bytes_per_update)} ({ratio:.1f}×)",
+            transform=self.ax.transAxes, ha="left", va="bottom", fontsize=9.5)
+        title.set_in_layout(False)
+        out.append(title)
+        return out
+
+
+def plot_rolling_update(runs: list, fig: Any, nodes: int = 4) -> None:
+    """Toy rolling update, one panel per version: each row is a kube-proxy (and, on top,
+    the controller's writes to etcd); each marker one write or one watch event, its area
+    following the bytes."""
+    from kscale_lab.endpoints import EndpointsModel
+
+    labels = {v.side: v.label for v in EndpointsModel.versions}
+    axes = fig.subplots(len(runs), 1, sharex=True, squeeze=False)[:, 0]
+    top = max(max(r.size_bytes for r in run.received) for run in runs)
+    for ax, run in zip(axes, runs):
+        c = style.colour(run.version)
+        updates = [w for w in run.writes if w.t_s >= 1.0]
+        ax.scatter([w.t_s for w in updates], [-1] * len(updates), marker="s", color=c,
+                   s=[12 + 300 * w.size_bytes / top for w in updates], edgecolors="none")
+        got = [r for r in run.received if r.node < nodes]
+        ax.scatter([r.t_s for r in got], [r.node for r in got], marker="o", color=c,
+                   s=[12 + 300 * r.size_bytes / top for r in got], alpha=0.8,
+                   edgecolors="none")
+        ax.set_yticks(range(-1, nodes), ["etcd write"] + [f"kube-proxy {i}"
+                                                         for i in range(nodes)])
+        ax.set_ylim(nodes - 0.5, -1.6)
+        ax.set_title(f"{labels[run.version]}: {human_bytes(run.watch_bytes)} sent to "
+                     f"{len({r.node for r in run.received})} kube-proxies", color=c, loc="left")
+    axes[-1].set_xlabel("time (s)")
