@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kscale_lab.envelope import EnvelopeModel
+from kscale_lab.events import EventsModel
 from kscale_lab.heartbeats import HeartbeatsModel
 from kscale_lab.kube_proxy import KubeProxyModel
 from kscale_lab.model import Model
@@ -75,6 +76,8 @@ CHAPTERS: tuple[Chapter, ...] = (
             ("iptables-rules", "iptables-updates", "ipvs")),
     Chapter(5, "scheduler", "Scheduling throughput", (SchedulerModel(),),
             ("scheduler-2000", "scheduler-5000", "anti-affinity", "scheduler-fixes")),
+    Chapter(6, "events", "Events overload", (EventsModel(),),
+            ("events", "events-apiserver", "events-usability", "events-isomorphic")),
 )
 
 #: Every model by its ``kscale run`` key.
