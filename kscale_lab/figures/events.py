@@ -136,21 +136,27 @@ def plot_toy(sims: list, fig: Any, until_s: float | None = None) -> None:
     axes[-1].set_xlim(0, until / 60)
 
 
-def plot_threshold_sweep(nodes: Any, comparisons: list, fig: Any) -> None:
+def plot_threshold_sweep(nodes: Any, sweeps: dict, fig: Any) -> None:
     """Event objects stored at the end of the run against the cluster size, both versions,
-    with the 1,000,000-Event threshold."""
+    one line style per sweep (``{label: (comparisons, linestyle)}``), with the
+    1,000,000-Event threshold."""
     from kscale_lab.events import THRESHOLD_EVENTS, EventsModel
 
     ax = fig.subplots()
-    for version in EventsModel.versions:
-        ax.plot(nodes, [c.outcome(version).event_objects_stored for c in comparisons], "o-",
-                ms=3, color=style.colour(version), label=version.label)
-    ax.axhline(THRESHOLD_EVENTS, color=style.LIMIT, ls="--", lw=1)
+    for label, (comparisons, ls) in sweeps.items():
+        for version in EventsModel.versions:
+            ax.plot(nodes, [c.outcome(version).event_objects_stored for c in comparisons],
+                    ls=ls, marker="o", ms=2.5, color=style.colour(version),
+                    label=f"{version.label}, {label}")
+    ax.axhline(THRESHOLD_EVENTS, color=style.LIMIT, ls=":", lw=1)
     ax.text(nodes[0], THRESHOLD_EVENTS, " threshold: 1,000,000 Events", va="bottom",
             fontsize=9, color=style.LIMIT)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(_si))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _p: _si(v) if str(int(v))[0] in "25"
+                                               else ""))
+    ax.xaxis.set_major_formatter(FuncFormatter(_si))
     ax.set_xlabel("nodes")
-    ax.set_ylabel("Event objects stored")
-    ax.legend(loc="lower right")
+    ax.set_ylabel("Event objects stored after 1 h")
+    ax.legend(loc="upper left", fontsize=8)
