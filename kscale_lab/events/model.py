@@ -70,14 +70,14 @@ BIN_S = 60
 class EventsDimensions(Dimensions):
     """The workload, the dimensions that suffer (#nodes, pod churn) and the run."""
 
+    nodes: int = shared("nodes", 5000, help="Each node runs one kubelet, which reports its "
+                                            "pods' events")
     workload: str = choice("sandbox", choices=tuple(WORKLOADS),
                            help="What the hot-looping objects do: sandbox (the talk's "
                                 "FailedCreatePodSandBox, a new message each time), crashloop "
                                 "(four exact repeats per restart), imagepull (three), quota (a "
                                 "ReplicaSet's FailedCreate, reported by the one replicaset "
                                 "controller)")
-    nodes: int = shared("nodes", 5000, help="Each node runs one kubelet, which reports its "
-                                            "pods' events")
     hot_objects_per_node: float = dimension(
         1.0, lo=0.0, hi=110.0, step=0.1, unit="objects/node", label="hot objects/node",
         help="Hot-looping objects (pods; for quota, stuck ReplicaSets) per node, on average: "
