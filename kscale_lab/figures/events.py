@@ -97,15 +97,17 @@ class EventsFigure(ChapterFigure):
         return out
 
 
-_MARKERS = {"POST": ("o", "POST: new object"), "PATCH": ("s", "PATCH"),
-            "SKIP": ("x", "dropped (spam filter)"), "CACHE": ("|", "client cache only"),
-            "DROP": ("X", "dropped (queue full)")}
+_MARKERS = {"POST": ("o", "POST: new object", -0.25), "PATCH": ("s", "PATCH", 0.0),
+            "SKIP": ("x", "dropped (spam filter)", 0.25),
+            "CACHE": ("|", "client cache only", 0.25),
+            "DROP": ("X", "dropped (queue full)", 0.25)}
 
 
 def plot_toy(sims: list, fig: Any, until_s: float | None = None) -> None:
     """Toy scale: one hot object's occurrences (what became of each) and every request,
-    one panel per version. Requests made by the new API's tickers (heartbeat, close) are
-    marked where they happen."""
+    one panel per version, one row per reason; within a row, new objects sit above, PATCHes in
+    the middle, and events that sent nothing below. Requests made by the new API's tickers
+    (heartbeat, close) are marked where they happen."""
     from kscale_lab.events import EventsModel
 
     labels = {v.side: v.label for v in EventsModel.versions}
@@ -115,11 +117,11 @@ def plot_toy(sims: list, fig: Any, until_s: float | None = None) -> None:
         colour = style.colour(sim.version)
         reasons = sorted({m.reason for m in sim.marks})
         rows = {r: i for i, r in enumerate(reasons)}
-        for what, (marker, label) in _MARKERS.items():
+        for what, (marker, label, dy) in _MARKERS.items():
             ms = [m for m in sim.marks if m.what == what and m.t_s <= until]
             if ms:
-                ax.scatter([m.t_s / 60 for m in ms], [rows[m.reason] for m in ms],
-                           marker=marker, s=22 if marker != "|" else 50,
+                ax.scatter([m.t_s / 60 for m in ms], [rows[m.reason] + dy for m in ms],
+                           marker=marker, s=16 if marker != "|" else 40,
                            color=colour if what not in ("SKIP", "DROP") else style.LIMIT,
                            label=label, linewidths=1.2)
         for call in sim.calls:
