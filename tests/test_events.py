@@ -31,7 +31,7 @@ from kscale_lab.events.objects import (
     events_v1_event,
     example_occurrence,
 )
-from kscale_lab.events.simulation import EventBroadcaster, Simulation, _sizes
+from kscale_lab.events.simulation import EventBroadcaster, Simulation, object_sizes
 
 MODEL = EventsModel()
 SANDBOX, CRASHLOOP = WORKLOADS["sandbox"], WORKLOADS["crashloop"]
@@ -157,7 +157,7 @@ def test_a_full_broadcaster_queue_drops_events():
     env = simpy.Environment()
     api = TTLApiServer(env, Store(env), max_mutating_requests_inflight=0)
     log = Simulation("naive", 100.0, [], [], 0, api.store, None)
-    b = EventBroadcaster(env, api, "kubelet/node-1", "naive", _sizes(CRASHLOOP, "naive"), log,
+    b = EventBroadcaster(env, api, "kubelet/node-1", "naive", object_sizes(CRASHLOOP, "naive"), log,
                          queue_size=10, sink_delay_s=1.0)
     for i in range(30):                 # 30 new objects before the sink runs, 1 s per write
         b.action(occ(0, pod=f"p{i}"))
@@ -288,3 +288,13 @@ def test_a_kubelet_that_would_overflow_its_caches_is_refused_naming_the_fields()
 def test_the_event_by_event_model_refuses_runs_too_big_for_it():
     with pytest.raises(ValueError, match="at most 400,000 occurrences"):
         simulate(EventsDimensions(workload="crashloop", repeat_period_s=1), "naive")
+
+
+def test_the_chapter_figure_draws_both_versions_against_the_threshold():
+    from kscale_lab.events import THRESHOLD_EVENTS
+
+    fig = MODEL.figure()
+    ax, bx = fig.axes
+    assert len(ax.lines) == 3                        # two versions + the hot loop's end
+    assert any(line.get_ydata()[0] == THRESHOLD_EVENTS for line in bx.lines)
+    assert len(bx.patches) == 2

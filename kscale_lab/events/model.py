@@ -54,7 +54,7 @@ from kscale_lab.events.correlator import (
 )
 from kscale_lab.events.objects import CHURN_EVENTS, WORKLOADS, Workload
 from kscale_lab.events.series import FINISH_CHECK_S, HEARTBEAT_S, SERIES_CLOSE_S
-from kscale_lab.events.simulation import _sizes, phases
+from kscale_lab.events.simulation import object_sizes, phases
 from kscale_lab.model import Model, Outcome, Version, metric, side_of
 
 __all__ = ["THRESHOLD_EVENTS", "EventsDimensions", "EventsModel", "EventsOutcome",
@@ -185,7 +185,7 @@ def naive_object(k_max: int, workload: Workload, repeat_period_s: float,
     under its key, its count goes up, and it is written if the object's token bucket —
     ``min(25, tokens + elapsed / 300)`` — holds a whole token.
     """
-    sizes = sizes if sizes is not None else _sizes(workload, "naive")
+    sizes = sizes if sizes is not None else object_sizes(workload, "naive")
     p = float(repeat_period_s)
     aggregates = math.floor(AGGREGATE_WINDOW_S / p) + 1 >= AGGREGATE_MAX_EVENTS
     first = AGGREGATE_MAX_EVENTS - 1           # the occurrence that is combined first
@@ -320,7 +320,7 @@ def run_counts(dims: EventsDimensions, version: Version | str,
     side = side_of(version)
     w = WORKLOADS[dims.workload]
     e = w.events_per_repeat
-    sizes = _sizes(w, side)
+    sizes = object_sizes(w, side)
     start = phases(dims.hot_objects, dims.repeat_period_s)
     k = _occurrence_counts(dims, start)
     occurrences = float(k.sum()) * e

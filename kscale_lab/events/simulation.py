@@ -140,7 +140,7 @@ class EventBroadcaster:
     side : str
         ``"naive"`` (old correlator) or ``"improved"`` (series).
     sizes : dict
-        Bytes of each object written, by ``(reason, combined)`` (see :func:`_sizes`).
+        Bytes of each object written, by ``(reason, combined)`` (see :func:`object_sizes`).
     queue_size : int
         Events held before new ones are dropped (1,000).
     sink_delay_s : float
@@ -276,7 +276,7 @@ class EventBroadcaster:
             pass
 
 
-def _sizes(workload: Workload, side: str) -> dict:
+def object_sizes(workload: Workload, side: str) -> dict:
     """Bytes written per object, by ``(reason, combined, later write)``."""
     out: dict = {}
     for kind in workload.kinds:
@@ -327,7 +327,7 @@ def simulate(dims: Any, version: Version | str = "naive", *, lru_size: int = LRU
     events_store = Store(env) if dims.separate_events_etcd else main
     api = TTLApiServer(env, events_store)
     log = Simulation(side, float(dims.horizon_s), [], [], 0, events_store, ApiLoad())
-    sizes = _sizes(workload, side)
+    sizes = object_sizes(workload, side)
     brokers: dict[str, EventBroadcaster] = {}
 
     def broadcaster(source: str) -> EventBroadcaster:
