@@ -157,8 +157,8 @@ def test_a_full_broadcaster_queue_drops_events():
     env = simpy.Environment()
     api = TTLApiServer(env, Store(env), max_mutating_requests_inflight=0)
     log = Simulation("naive", 100.0, [], [], 0, api.store, None)
-    b = EventBroadcaster(env, api, "kubelet/node-1", "naive", object_sizes(CRASHLOOP, "naive"), log,
-                         queue_size=10, sink_delay_s=1.0)
+    b = EventBroadcaster(env, api, "kubelet/node-1", "naive",
+                         object_sizes(CRASHLOOP, "naive"), log, queue_size=10, sink_delay_s=1.0)
     for i in range(30):                 # 30 new objects before the sink runs, 1 s per write
         b.action(occ(0, pod=f"p{i}"))
     env.run(until=100)
