@@ -21,8 +21,10 @@ Every core/v1 event a component records passes three stages, in this order (fact
    an event without a token is dropped (``Skip``).
 
 Each stage keeps its state in an LRU cache of 4096 entries (:class:`LRUCache`), per
-correlator — one per component instance (each kubelet; one controller manager). A cache that
-is too small forgets: an aggregate record, a count or a token bucket evicted is started afresh.
+correlator. The lab gives each component instance one correlator: each kubelet, and one for
+the replicaset controller (how many broadcasters kube-controller-manager really runs is not
+in the facts file: unverified). A cache that is too small forgets: an aggregate record, a
+count or a token bucket evicted is started afresh.
 
 :meth:`EventCorrelator.EventCorrelate` returns an :class:`EventCorrelateResult`: the event to
 write, whether it is a PATCH, or ``skip``.

@@ -142,8 +142,10 @@ class EventsOutcome(Outcome):
                                                      "(counts, series, heartbeats)")
     peak_api_calls_per_s: float = metric(unit="req/s", help="The busiest minute's requests per "
                                                             "second")
-    events_dropped_per_s: float = metric(unit="events/s", help="Events dropped: by the spam "
-                                                              "filter or a full queue")
+    events_dropped_per_s: float = metric(unit="events/s", help="Events dropped on the client: "
+                                                              "by the spam filter or a full "
+                                                              "queue (the lab's queues never "
+                                                              "fill)")
     event_objects_stored: int = metric(unit="objects", help="Event objects in etcd at the end "
                                                             "of the run (threshold 1,000,000)")
     events_etcd_bytes: float = metric(unit="B", help="Bytes the Events hold in etcd: live "

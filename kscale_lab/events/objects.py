@@ -26,7 +26,8 @@ a quota. Each says which events one *hot-looping object* emits per repeat, and w
 messages repeat exactly or differ every time. The messages are illustrative, modelled on
 kubelet and controller messages; what matters to the mechanism is only whether they repeat.
 Pod churn (:data:`CHURN_EVENTS`) adds the one-shot events of a pod's start and of the pod it
-replaces.
+replaces: six per pod, an illustrative set (the scheduler's ``Scheduled``, the kubelet's
+``Pulling``, ``Pulled``, ``Created``, ``Started``, and ``Killing`` of the old pod).
 """
 
 from __future__ import annotations

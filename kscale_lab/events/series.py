@@ -20,7 +20,8 @@ broadcaster in :mod:`~kscale_lab.events.simulation`) calls :meth:`~EventSeriesCa
 for each event and :meth:`~EventSeriesCache.finish_series` / :meth:`~EventSeriesCache.heartbeat`
 on its tickers. Two rules of the lab, not in the facts file: a single event that never became
 a series is forgotten at the 6-minute check without a PATCH; when both tickers fire at the
-same moment (every 30 min), series are closed before the heartbeat.
+same moment (every 30 min), series are closed before the heartbeat. The tickers count from the
+component's start (t = 0 in the lab's runs).
 
 >>> from kscale_lab.events.objects import WORKLOADS, example_occurrence
 >>> w = WORKLOADS["sandbox"]
