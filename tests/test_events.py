@@ -298,3 +298,13 @@ def test_the_chapter_figure_draws_both_versions_against_the_threshold():
     assert len(ax.lines) == 3                        # two versions + the hot loop's end
     assert any(line.get_ydata()[0] == THRESHOLD_EVENTS for line in bx.lines)
     assert len(bx.patches) == 2
+
+
+@pytest.mark.parametrize("module", ["kscale_lab.events.correlator", "kscale_lab.events.series",
+                                    "kscale_lab.control_plane.ttl"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
