@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from kscale_lab.endpoints import EndpointsModel
 from kscale_lab.envelope import EnvelopeModel
+from kscale_lab.events import EventsModel
 from kscale_lab.heartbeats import HeartbeatsModel
 from kscale_lab.kube_proxy import KubeProxyModel
 from kscale_lab.model import Model
@@ -78,6 +79,8 @@ CHAPTERS: tuple[Chapter, ...] = (
             ("iptables-rules", "iptables-updates", "ipvs")),
     Chapter(5, "scheduler", "Scheduling throughput", (SchedulerModel(),),
             ("scheduler-2000", "scheduler-5000", "anti-affinity", "scheduler-fixes")),
+    Chapter(6, "events", "Events overload", (EventsModel(),),
+            ("events", "events-apiserver", "events-usability", "events-isomorphic")),
     Chapter(7, "watch", "Watch restart cost", (WatchModel(),),
             ("watch-too-old", "watch-overload", "watch-bookmarks", "watch-bookmark-2s")),
     Chapter(8, "endpoints", "What came next: EndpointSlices and API Priority and Fairness",

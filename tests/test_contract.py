@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -125,7 +126,8 @@ def test_command_line_help_lists_only_this_chapters_options(key, capsys):
     for other in KEYS:
         for s in MODELS[other].dimensions.specs():
             option = "--" + s.name.replace("_", "-")
-            assert (option in out) == (option in own), (key, option)
+            listed = re.search(rf"{re.escape(option)}(?![\w-])", out) is not None
+            assert listed == (option in own), (key, option)
 
 
 @pytest.mark.parametrize("key", KEYS)
