@@ -28,7 +28,7 @@ JB   := $(VENV)/bin/jupyter-book
 # Stamp files: `make setup` only reinstalls when the pinned inputs change.
 PY_STAMP     := $(VENV)/.kscale-lab-installed
 NODE_STAMP   := node_modules/.kscale-lab-installed
-ASSETS_STAMP := site_assets/require-config.js
+ASSETS_STAMP := site_assets/require.js
 # JupyterLab refuses to start as root without --allow-root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 

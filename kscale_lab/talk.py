@@ -138,15 +138,15 @@ CLAIMS: list[Claim] = [
     Claim("Too many node revisions", "[Long-term] Reduce node-status update frequency to 10m",
           "2", _report_10m),
     Claim("Kubelet polling configs", "Kubelet TCP streams exhaustion if there are many (~250) "
-          "configmaps/secrets", "3", _planned("chapter 3, secret/configmap polling")),
+          "configmaps/secrets", "3", _planned("secret/configmap polling, a later chapter")),
     Claim("Iptables performance", "Packet routing and rule updates are slow with a linear "
           "list; IPVS hash tables scale much further", "4", _iptables),
     Claim("Scheduling performance", "~90 pods/s at 2k nodes, ~30 pods/s at 5k, < 5 pods/min "
           "with pod anti-affinity at 5k", "5", _scheduling),
     Claim("Events overload", "Events filling up etcd and overloading the apiserver", "6",
-          _planned("chapter 6, events")),
+          _planned("events, a later chapter")),
     Claim("Watch restart cost", "Initial testing shows 40x decrease in wasteful event "
-          "processing", "7", _planned("chapter 7, watch bookmarks")),
+          "processing", "7", _planned("watch bookmarks, a later chapter")),
 ]
 
 

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import numpy as np
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from kscale_lab import style
 from kscale_lab.envelope import (
@@ -19,6 +19,9 @@ from kscale_lab.envelope import (
     threshold,
 )
 from kscale_lab.figures import ChapterFigure
+
+#: Every text in these figures is at least this size (points).
+FONT = style.MIN_FONT_PT
 
 #: The ratio axis: from 0.1 % to 10,000 % of a threshold covers every cluster the sliders
 #: allow, and stays the same for every cluster so two can be compared by eye.
@@ -43,14 +46,16 @@ class EnvelopeFigure(ChapterFigure):
             ax.axvline(1.0, color=style.LIMIT, lw=1.5)
             ax.set_xscale("log")
             ax.set_xlim(lo, hi)
-            ax.xaxis.set_major_locator(FixedLocator([1e-3, 1e-2, 0.1, 1, 10, 100]))
+            # Labels every other decade, so they fit at the course's smallest font size.
+            ax.xaxis.set_major_locator(FixedLocator([1e-2, 1, 100]))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _percent(v)))
-            ax.xaxis.set_minor_locator(NullLocator())   # hundreds of minor ticks cost 40 ms
+            ax.xaxis.set_minor_locator(FixedLocator([1e-3, 0.1, 10]))  # few: each costs time
+            ax.xaxis.set_minor_formatter(NullFormatter())
             ax.grid(axis="y", visible=False)
-            ax.text(1.08, len(labels) - 0.45, "outside", fontsize=8, color=style.LIMIT,
+            ax.text(1.08, len(labels) - 0.45, "outside", fontsize=FONT, color=style.LIMIT,
                     va="center")
         self.fig.supxlabel("value as % of its threshold (log scale; past 100% is outside)",
-                           fontsize=10)
+                           fontsize=FONT)
         self.axes[0].set_yticks(np.arange(len(labels)), labels)
         self.axes[0].set_ylim(len(labels) - 0.3, -0.7)
 
@@ -64,7 +69,7 @@ class EnvelopeFigure(ChapterFigure):
             for i, c in enumerate(all_checks):
                 if c.name not in checked:
                     out.append(ax.text(lo * 1.3, i, "not checked", va="center", ha="left",
-                                       fontsize=8, color=style.LIMIT, style="italic"))
+                                       fontsize=FONT, color=style.LIMIT, style="italic"))
                     continue
                 r = min(max(c.ratio, lo), RATIO_RANGE[1])
                 out.append(ax.barh(i, r - lo, left=lo, color=colour,
@@ -73,11 +78,11 @@ class EnvelopeFigure(ChapterFigure):
                                    edgecolor="white" if c.inside else "black", height=0.7,
                                    lw=0.5))
                 out.append(ax.text(min(r * 1.15, RATIO_RANGE[1] / 3), i, _percent(c.ratio),
-                                   va="center", fontsize=8,
+                                   va="center", fontsize=FONT,
                                    fontweight="normal" if c.inside else "bold"))
             verdict = "inside" if outcome.within_envelope else "OUTSIDE"
             out.append(ax.text(0.5, 1.02, f"{version.label}: {verdict}", color=colour,
-                               transform=ax.transAxes, ha="center", va="bottom", fontsize=11))
+                               transform=ax.transAxes, ha="center", va="bottom", fontsize=FONT + 1))
         return out
 
 
@@ -107,7 +112,7 @@ def plot_sweep(fig: Any, cores_per_node: float = 16, namespaces: float = 200,
         ax.fill_between(nodes, 0, cap, color=colour, alpha=0.25, lw=0)
         ax.plot(nodes, cap, color=colour)
         ax.axvline(node_limit, color=style.LIMIT, lw=1, ls="--")
-        ax.text(node_limit * 1.05, y_max * 0.97, "5,000\nnodes", fontsize=8, va="top",
+        ax.text(node_limit * 1.05, y_max * 0.97, "5,000\nnodes", fontsize=FONT, va="top",
                 color=style.LIMIT)
         for name, (n, ppn) in (clusters or {}).items():
             d = dims.replace(nodes=int(n), pods_per_node=int(ppn))
@@ -115,14 +120,14 @@ def plot_sweep(fig: Any, cores_per_node: float = 16, namespaces: float = 200,
             inside = verdict.within_envelope
             ax.plot(n, ppn, marker="o" if inside else "X", ms=8, ls="none",
                     color="white" if inside else "black", mec="black")
-            ax.annotate(name, (n, ppn), xytext=(6, 4), textcoords="offset points", fontsize=8)
+            ax.annotate(name, (n, ppn), xytext=(6, 4), textcoords="offset points", fontsize=FONT)
         ax.set_xscale("log")
         ax.set_xlim(nodes[0], nodes[-1])
         ax.set_ylim(0, y_max)
         ax.set_xlabel("cluster size (nodes, log scale)")
         ax.set_title(f"{title}: supported region", color=colour)
     per_node = pods_per_node_limit(cores_per_node)
-    axes[1].text(120, per_node + 4, f"min(110, 10 × cores) = {per_node:.0f}", fontsize=8)
+    axes[1].text(120, per_node + 4, f"min(110, 10 × cores) = {per_node:.0f}", fontsize=FONT)
     pods_total = threshold("pods").limit
     pods_ns = threshold("pods_per_namespace").limit * namespaces
     numerator = min(pods_total, pods_ns)
@@ -131,11 +136,13 @@ def plot_sweep(fig: Any, cores_per_node: float = 16, namespaces: float = 200,
         what = ("150,000 pods ÷ nodes" if pods_total <= pods_ns else
                 f"3,000 × {namespaces:,.0f} namespaces ÷ nodes")
         at = math.sqrt(max(knee, nodes[0]) * node_limit)
-        axes[1].annotate(what, (at, numerator / at), xytext=(0.6, 0.5),
-                         textcoords="axes fraction", fontsize=8, ha="center",
+        axes[1].annotate(what, (at, numerator / at), xytext=(0.3, 0.35),
+                         textcoords="axes fraction", fontsize=FONT, ha="center",
                          arrowprops={"arrowstyle": "->", "color": style.LIMIT})
     axes[0].set_ylabel("pods per node (pods/node)")
     if clusters:
         axes[0].plot([], [], marker="o", color="white", mec="black", ls="none", label="inside")
         axes[0].plot([], [], marker="X", color="black", ls="none", label="outside")
-        axes[0].legend(loc="lower left", title="verdict", title_fontsize=8)
+        # Below the panels, off the data.
+        axes[0].legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncols=2, title="verdict",
+                       title_fontsize=FONT, alignment="left")
