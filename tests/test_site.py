@@ -320,31 +320,46 @@ def test_external_links_go_only_to_intended_hosts(built_site: Path) -> None:
     assert not wrong, "links to hosts that are not in LINKED_HOSTS:\n" + "\n".join(sorted(wrong))
 
 
-def test_link_texts_differ_when_their_targets_differ(built_site: Path) -> None:
+# Pages being rewritten by their owners, with what is still to do there (see the report of
+# the website's rework): a test marks these pages as expected failures until it is done.
+PENDING_ALT = "its figures need alt text written by the chapter's author (MyST-NB :alt:)"
+PENDING = {
+    "book/04-kube-proxy": {"links": "autolinks to KEPs all read 'kubernetes/enhancements'",
+                           "alt": PENDING_ALT},
+    "notebooks/04-kube-proxy": {"alt": PENDING_ALT},
+    "book/05-scheduler": {"alt": PENDING_ALT},
+    "notebooks/05-scheduler": {"alt": PENDING_ALT},
+}
+
+
+def pages_for(check: str) -> list:
+    return [pytest.param(p, marks=pytest.mark.xfail(reason=PENDING[p][check], strict=False))
+            if check in PENDING.get(p, {}) else p for p in toc_pages()]
+
+
+@pytest.mark.parametrize("name", pages_for("links"))
+def test_link_texts_differ_when_their_targets_differ(built_site: Path, name: str) -> None:
     """A reader (and a screen reader's list of links) tells links apart by their text."""
-    problems = []
-    for name in toc_pages():
-        targets: dict[str, set[str]] = {}
-        for href, text in page(built_site, name).links:
-            if text and not href.startswith("#"):
-                targets.setdefault(text.lower(), set()).add(urlsplit(href)._replace(
-                    fragment="").geturl())
-        problems += [f"{name}: {text!r} -> {sorted(hrefs)}"
-                     for text, hrefs in targets.items() if len(hrefs) > 1]
-    assert not problems, "one link text, several targets:\n" + "\n".join(problems)
+    targets: dict[str, set[str]] = {}
+    for href, text in page(built_site, name).links:
+        if text and not href.startswith("#"):
+            targets.setdefault(text.lower(), set()).add(
+                urlsplit(href)._replace(fragment="").geturl())
+    problems = [f"{text!r} -> {sorted(hrefs)}" for text, hrefs in targets.items()
+                if len(hrefs) > 1]
+    assert not problems, f"{name}: one link text, several targets:\n" + "\n".join(problems)
 
 
-def test_every_image_has_alt_text_written_for_it(built_site: Path) -> None:
+@pytest.mark.parametrize("name", pages_for("alt"))
+def test_every_image_has_alt_text_written_for_it(built_site: Path, name: str) -> None:
     """Not empty, not a file name, not a generic 'Figure: <section title>'."""
     problems = []
-    for name in toc_pages():
-        for img in page(built_site, name).images:
-            alt = " ".join(img.get("alt", "").split())
-            src = img.get("src", "")[:60]
-            if len(alt) < 30 or re.fullmatch(r"\S+\.(png|svg|jpe?g|gif)", alt) or alt.startswith(
-                    "Figure:"):
-                problems.append(f"{name}: {src} alt={alt!r}")
-    assert not problems, "images without a real description:\n" + "\n".join(problems)
+    for img in page(built_site, name).images:
+        alt = " ".join(img.get("alt", "").split())
+        if (len(alt) < 30 or re.fullmatch(r"\S+\.(png|svg|jpe?g|gif)", alt)
+                or alt.startswith("Figure:")):
+            problems.append(f"{img.get('src', '')[:60]} alt={alt!r}")
+    assert not problems, f"{name}: images without a real description:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("page_name", [p for p in toc_pages()
@@ -384,3 +399,23 @@ def test_chapters_link_terms_to_the_glossary(built_site: Path) -> None:
         terms = [href for href, _text in page(built_site, name).links
                  if "glossary.html#term-" in href]
         assert len(set(terms)) >= 3, f"{name}: links {len(set(terms))} glossary terms"
+
+
+# The course writes sizes in binary units (KiB, MiB, GiB: kscale_lab.units.human_bytes, and
+# etcd's own quota of 2 GiB); a decimal kB/MB/GB may appear only inside a quotation ("~20 KB"
+# is KEP-589's wording). Pages whose prose is being rewritten by their owners are marked.
+DECIMAL_SIZE = re.compile(r"(?<![\"“'])[~≈]?\d[\d.,]*\s?(kB|KB|MB|GB)\b(?![\"”'])")
+PENDING_UNITS = {
+    "book/02-heartbeats": "chapter 2's prose and numbers are being corrected by their owner",
+    "exercises/02-heartbeats": "chapter 2's exercises are being rewritten by their owner",
+    "exercises/02-heartbeats-solutions": "chapter 2's exercises are being rewritten",
+}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(p, marks=pytest.mark.xfail(reason=PENDING_UNITS[p], strict=False))
+    if p in PENDING_UNITS else p for p in toc_pages()])
+def test_sizes_are_in_binary_units(built_site: Path, name: str) -> None:
+    text = " ".join("".join(page(built_site, name).text).split())
+    decimal = sorted({m.group(0) for m in DECIMAL_SIZE.finditer(text)})
+    assert not decimal, f"{name}: sizes in decimal units (use KiB, MiB, GiB): {decimal}"
