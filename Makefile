@@ -15,7 +15,7 @@ LAB_ARGS    ?=
 JB_ARGS     ?= -W -n --keep-going
 # SERVE=0: `make book` builds without serving (the GitHub workflow).
 SERVE       ?= 1
-# Launch buttons, read by scripts/site_fixes.py. REPO_URL empty: no launch buttons.
+# Launch buttons, read by scripts/site_launch.py. REPO_URL empty: no launch buttons.
 REPO_URL    ?=
 BRANCH      ?= main
 HUB_URL     ?=
