@@ -419,3 +419,25 @@ def test_sizes_are_in_binary_units(built_site: Path, name: str) -> None:
     text = " ".join("".join(page(built_site, name).text).split())
     decimal = sorted({m.group(0) for m in DECIMAL_SIZE.finditer(text)})
     assert not decimal, f"{name}: sizes in decimal units (use KiB, MiB, GiB): {decimal}"
+
+
+@pytest.mark.parametrize("name", toc_pages())
+def test_different_figures_on_a_page_are_different_images(built_site: Path, name: str) -> None:
+    """Each figure file on a page has its own content (Matplotlib's plot directive once named
+    every diagram of a page alike and showed the first one in each place)."""
+    import hashlib
+
+    seen: dict[str, str] = {}
+    duplicates = []
+    for img in page(built_site, name).images:
+        src = img.get("src", "")
+        if not src or src.startswith("data:"):
+            continue
+        path = (built_site / name).parent / unquote(urlsplit(src).path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest in seen and seen[digest] != src:
+            duplicates.append(f"{src} has the same content as {seen[digest]}")
+        elif src in seen.values():
+            duplicates.append(f"{src} is shown twice")
+        seen.setdefault(digest, src)
+    assert not duplicates, f"{name}:\n" + "\n".join(duplicates)
