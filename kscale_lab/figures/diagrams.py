@@ -358,30 +358,31 @@ def scheduling_cycle(fig: Any) -> None:
     the pod on the best node in its cache and binds it with an API call while the next pod's
     cycle starts. Facts: ``schedule_one.go`` and the scheduler's history in the facts file.
     """
-    ax = _canvas(fig, 7.0, 3.9)
-    ax.text(0.1, 3.7, "The scheduling cycle (one pod at a time)", fontsize=FONT + 1,
+    ax = _canvas(fig, 7.0, 4.4)
+    ax.text(0.1, 4.2, "The scheduling cycle (one pod at a time)", fontsize=FONT + 1,
             fontweight="bold", va="center")
     steps = [
-        (0.1, 2.35, "scheduling\nqueue", "pending pods"),
-        (1.8, 2.35, "snapshot of\nthe node cache", "copies changed nodes;\n1.14: stops early"),
-        (3.5, 2.35, "filter", "feasible nodes; stop\nafter enough (1.12+)"),
-        (5.2, 2.35, "score", "rank the\nfeasible nodes"),
+        (0.1, "scheduling\nqueue", "pending pods"),
+        (1.8, "snapshot of\nthe node cache", "copies changed\nnodes; the walk\nstops early (1.14)"),
+        (3.5, "filter", "stops after enough\nfeasible nodes\n(1.12 on)"),
+        (5.2, "score", "ranks the\nfeasible nodes"),
     ]
-    for x, y, title, note in steps:
+    y = 2.85
+    for x, title, note in steps:
         _box(ax, x, y, 1.5, 0.85, title, weight="bold")
-        ax.text(x + 0.75, y - 0.12, note, fontsize=FONT, ha="center", va="top",
+        ax.text(x + 0.75, y - 0.1, note, fontsize=FONT, ha="center", va="top",
                 color=style.LIMIT)
     for x in (1.6, 3.3, 5.0):
-        _arrow(ax, (x, 2.78), (x + 0.2, 2.78))
+        _arrow(ax, (x, y + 0.43), (x + 0.2, y + 0.43))
+    ax.text(3.2, 1.72, "nodes to find (default from 1.14): 50 − nodes/125 %,\n"
+            "at least 5 % and at least 100 nodes", fontsize=FONT, ha="center", va="center",
+            color=style.IMPROVED)
     _box(ax, 5.2, 0.25, 1.5, 0.8, "assume pod\non best node", weight="bold")
     _box(ax, 3.0, 0.25, 1.7, 0.8, "bind: an API\ncall (async)", face="white", ls="--")
     _box(ax, 0.1, 0.25, 2.4, 0.8, "next pod's cycle\nstarts at once", face="white")
-    _arrow(ax, (5.95, 1.58), (5.95, 1.07))
+    _arrow(ax, (5.95, 2.05), (5.95, 1.07))
     _arrow(ax, (5.2, 0.65), (4.72, 0.65))
     _arrow(ax, (5.5, 1.07), (2.2, 1.07), rad=0.18, ls=":")
-    ax.text(3.35, 1.72, "nodes to find (default from 1.14): 50 − nodes/125 %,\n"
-            "at least 5 % and at least 100 nodes", fontsize=FONT, ha="center", va="center",
-            color=style.IMPROVED)
 
 
 # --- watches and bookmarks ---------------------------------------------------------------------
