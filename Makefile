@@ -16,7 +16,7 @@ LAB_ARGS    ?=
 JB_ARGS     ?= -W -n --keep-going
 # SERVE=0: `make book` builds without serving (the GitHub workflow).
 SERVE       ?= 1
-# Launch buttons, read by scripts/site_fixes.py. REPO_URL empty: no launch buttons.
+# Launch buttons, read by scripts/site_launch.py. REPO_URL empty: no launch buttons.
 REPO_URL    ?=
 BRANCH      ?= main
 HUB_URL     ?=
@@ -29,13 +29,13 @@ JB   := $(VENV)/bin/jupyter-book
 # Stamp files: `make setup` only reinstalls when the pinned inputs change.
 PY_STAMP     := $(VENV)/.kscale-lab-installed
 NODE_STAMP   := node_modules/.kscale-lab-installed
-ASSETS_STAMP := site_assets/require-config.js
+ASSETS_STAMP := site_assets/require.js
 # JupyterLab setting that opens MyST Markdown as notebooks (jupytext), in the venv only.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/kscale-lab.json
 # JupyterLab refuses to start as root without --allow-root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup build book test test-fast notebooks lab clean
+.PHONY: help setup build book test test-fast notebooks toc lab clean
 
 help:
 	@echo "make book   build the book into $(BUILD)/html and serve it on http://$(HOST):$(PORT)/"
@@ -97,6 +97,10 @@ test-fast: $(PY_STAMP) $(LAB_OVERRIDES)
 # Edit the .md, then regenerate; commit both (tests/test_notebooks.py fails on a stale .ipynb).
 notebooks: $(PY_STAMP)
 	$(VPY) scripts/notebooks.py
+
+# After adding a chapter to kscale_lab/chapters.py: the table of contents follows the registry.
+toc: $(PY_STAMP)
+	$(VPY) scripts/toc.py
 
 # Serves the whole course (notebooks/ and exercises/) and opens on notebooks/.
 lab: setup

@@ -43,12 +43,15 @@ def sweep_frames(model: Model | str, dimension: str, values: Sequence[float],
 
 
 def sweep_player(model: Model | str, dimension: str, values: Sequence[float], *,
-                 interval_ms: int = 900, **fixed: Any):
+                 interval_ms: int = 900, alt: str | None = None, **fixed: Any):
     """An HTML player of the model's figure as ``dimension`` takes each of ``values``.
 
     Other dimensions take their defaults, or the values in ``fixed``. Every frame is drawn on
     the same axes (the chapter figure's layout for the first frame), so frames compare by
-    eye. Returns an :class:`IPython.display.HTML` object (display it, or take ``.data``).
+    eye. ``alt`` is the frames' alt text, written by the chapter's author to say what the
+    sweep shows; by default it is the figure's own description
+    (:meth:`~kscale_lab.figures.ChapterFigure.describe`) and the range swept. Returns an
+    :class:`IPython.display.HTML` object (display it, or take ``.data``).
     """
     from IPython.display import HTML
 
@@ -77,8 +80,8 @@ def sweep_player(model: Model | str, dimension: str, values: Sequence[float], *,
         drawn[:] = painter.draw(comparisons[i])
         drawn.append(fig.text(0.01, 0.01, f"{spec.label} = "
                               f"{spec.format(comparisons[i].dimensions.as_dict()[dimension])}"
-                              f"   (frame {i + 1} of {len(comparisons)})", fontsize=9,
-                              color=style.NEUTRAL, va="bottom"))
+                              f"   (frame {i + 1} of {len(comparisons)})",
+                              fontsize=style.MIN_FONT_PT, color=style.NEUTRAL, va="bottom"))
         return []
 
     anim = FuncAnimation(fig, draw, frames=len(comparisons), interval=interval_ms, blit=False)
@@ -88,8 +91,9 @@ def sweep_player(model: Model | str, dimension: str, values: Sequence[float], *,
     markup = re.sub(r"<link[^>]*font-awesome[^>]*>", "", markup)
     first = spec.format(comparisons[0].dimensions.as_dict()[dimension])
     last = spec.format(comparisons[-1].dimensions.as_dict()[dimension])
-    alt = html.escape(f"{m.title}: the chapter's figure, naive beside improved, for "
-                      f"{spec.label} from {first} to {last}, one frame per value",
-                      quote=True)
+    if alt is None:
+        alt = (f"{painter_class.describe()} One frame per value of {spec.label}, from {first} "
+               f"to {last}.")
+    alt = html.escape(alt, quote=True)
     markup = re.sub(r"<img id=\"(_anim_img[0-9a-f]+)\"", rf'<img id="\1" alt="{alt}"', markup)
     return HTML(markup)

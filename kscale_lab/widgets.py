@@ -17,16 +17,23 @@ Three promises:
   axes, ticks and labels are rendered once, only the data on every move.
 * **Still axes.** A chapter's figure keeps its axes across slider positions, so two
   positions can be compared by eye.
+
+Where no kernel runs (the published website), controls could only move while nothing
+recomputes. So an explorer displays in two forms at once: the live widget, which Jupyter
+shows, and, as its ``text/html`` form, a note that it needs a running kernel — with the
+figure and the metrics at its current settings and a ``<span class="kscale-launch">`` that the
+website turns into one-click launch or download links — which the website shows
+(``nb_mime_priority_overrides`` in ``_config.yml`` prefers it to the widget view).
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 from typing import Any
 
 import ipywidgets as W
-from IPython.display import display
 
 from kscale_lab.dimensions import DimensionSpec
 from kscale_lab.figures.live import LiveFigure
@@ -81,19 +88,9 @@ def _set_max(control: W.ValueWidget, spec: DimensionSpec, hi: float) -> None:
 
 def metrics_html(c: Comparison) -> str:
     """The comparison as a small HTML table, naive and improved in their colours."""
-    from kscale_lab import style
+    from kscale_lab.tables import comparison_table
 
-    naive, improved = c.model.versions
-    a, b = c.naive.formatted(), c.improved.formatted()
-    rows = "".join(
-        f"<tr><td>{k}</td><td style='text-align:right'>{html.escape(value)}</td>"
-        f"<td style='text-align:right'>{html.escape(b[k][0])}</td>"
-        f"<td>{html.escape(unit)}</td></tr>"
-        for k, (value, unit) in a.items())
-    return ("<table class='kscale-metrics'><thead><tr><th>metric</th>"
-            f"<th style='color:{style.NAIVE}'>{html.escape(naive.label)}</th>"
-            f"<th style='color:{style.IMPROVED}'>{html.escape(improved.label)}</th>"
-            f"<th>unit</th></tr></thead><tbody>{rows}</tbody></table>")
+    return comparison_table(c)
 
 
 class Explorer:
@@ -181,8 +178,45 @@ class Explorer:
         """The figure of ``comparison`` as PNG bytes."""
         return self.live.render(comparison)
 
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+    def settings_text(self) -> str:
+        """The explorer's controls and their values: ``nodes = 5,000 nodes; …``."""
+        return "; ".join(f"{spec.label} = {spec.format(getattr(self.dims, name))}"
+                         for name, spec in self.specs.items())
+
+    def figure_alt(self) -> str:
+        """Alt text of the figure: what the chapter's figure shows, at which settings."""
+        return f"{self.live.painter_class.describe()} Settings: {self.settings_text()}."
+
+    def static_html(self) -> str:
+        """What a page without a kernel shows instead of the live controls.
+
+        A note that the explorer needs a running kernel (with a placeholder the website
+        replaces by its launch or download links), the figure at the current settings as an
+        image with alt text, and the metrics table.
+        """
+        png = base64.b64encode(self.image.value).decode("ascii")
+        controls = ", ".join(spec.label for spec in self.specs.values())
+        return (
+            '<div class="kscale-needs-kernel">'
+            '<p class="kscale-needs-kernel-title">Live explorer: needs a running Python kernel'
+            "</p>"
+            f"<p>In Jupyter this is an explorer with controls for {html.escape(controls)}; "
+            "moving one recomputes both versions and redraws the figure. This page has no "
+            "kernel to recompute, so instead of controls that would move while nothing "
+            "changes, it shows the figure and the metrics at the lab's settings "
+            f"({html.escape(self.settings_text())}). "
+            '<span class="kscale-launch">Run this notebook in Jupyter to use the controls.'
+            "</span></p>"
+            f'<img src="data:image/png;base64,{png}" alt="{html.escape(self.figure_alt())}">'
+            f"{self.table.value}</div>")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """The live widget for Jupyter, and :meth:`static_html` for a page without a kernel."""
+        bundle = dict(self.widget._repr_mimebundle_() or {})
+        bundle["text/plain"] = (f"Explorer of {self.model.title} ({self.settings_text()}); "
+                                "its controls need a running kernel")
+        bundle["text/html"] = self.static_html()
+        return bundle
 
 
 def explore(model: Model | str, only: list[str] | None = None, **changes: Any) -> Explorer:

@@ -139,7 +139,7 @@ def _jupyter_book() -> str:
 def book_build(tmp_path_factory: pytest.TempPathFactory) -> BookBuild:
     """Build the book once: ``jupyter-book build <root> --path-output <tmp> -W -n --keep-going``,
     with the launch buttons of ``TEST_LAUNCH``."""
-    if not (ROOT / "site_assets" / "require-config.js").exists():
+    if not (ROOT / "site_assets" / "require.js").exists():
         # Fails with "run npm ci" when node_modules is missing.
         subprocess.run([sys.executable, str(ROOT / "scripts" / "site_assets.py")], check=True)
     out = tmp_path_factory.mktemp("book")  # fresh folder, so an empty .jupyter_cache
@@ -180,7 +180,10 @@ def built_site(book_build: BookBuild) -> Path:
 
 # --- A real browser (tests/test_browser.py, tests/test_jupyterlab.py) ---------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
+#: Where a browser test looks for Chromium, in order: this environment variable, then these
+#: names on PATH, then the browser Playwright downloaded (`python -m playwright install`).
+CHROMIUM_ENV = "KSCALE_CHROMIUM"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -190,27 +193,51 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
+HOW_TO_GET_CHROMIUM = (
+    "the browser tests need Chromium and found none: set "
+    f"{CHROMIUM_ENV}=/path/to/chromium, or install one: `apt-get install chromium` on "
+    "Debian/Ubuntu (.ci/run does), or `python -m playwright install chromium`"
+)
+
+
+def find_chromium(playwright_executable: str | None = None,
+                  environ: dict[str, str] | None = None) -> str | None:
+    """The Chromium to drive: ``$KSCALE_CHROMIUM``, else the first of :data:`CHROMIUM_NAMES`
+    on ``PATH``, else Playwright's own browser if it is installed; ``None`` if none is."""
+    environ = dict(os.environ) if environ is None else environ
+    given = environ.get(CHROMIUM_ENV, "").strip()
+    if given:
+        found = shutil.which(given, path=environ.get("PATH"))
+        return found or (given if Path(given).is_file() else None)
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name, path=environ.get("PATH"))
+        if found:
+            return found
+    if playwright_executable and Path(playwright_executable).is_file():
+        return playwright_executable
+    return None
 
 
 @pytest.fixture(scope="session")
 def chromium_browser():
-    """One headless Debian Chromium for the whole session, driven by Playwright's sync API.
+    """One headless Chromium for the whole session, driven by Playwright's sync API.
 
     Shared by every browser test: Playwright allows one sync instance per thread at a time.
-    Fails (never skips) when Chromium is missing, since CI installs it.
+    Fails (never skips) when no Chromium is found, saying how to get one.
     """
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} not found: the browser tests need Debian's Chromium "
-            "(`apt-get install chromium`; .ci/run installs it)",
-            pytrace=False,
-        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail("the playwright package is missing: run `make setup`", pytrace=False)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            bundled = pw.chromium.executable_path
+        except Exception:  # noqa: BLE001 - no browser downloaded for this Playwright
+            bundled = None
+        executable = find_chromium(bundled)
+        if executable is None:
+            pytest.fail(HOW_TO_GET_CHROMIUM, pytrace=False)
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:

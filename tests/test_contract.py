@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+from html import escape as html_escape
 
 import ipywidgets as W
 import pytest
@@ -229,7 +230,8 @@ def test_sweep_player_has_a_frame_per_value(key):
     values = [spec.default, _moved(spec, spec.default)]
     html = sweep_player(model, spec.name, values).data
     assert html.count("data:image/png;base64") == 2
-    assert 'type="range"' in html and f'alt="{model.title}' in html
+    alt = html_escape(model.painter().describe(), quote=True)
+    assert 'type="range"' in html and f'alt="{alt}' in html
     assert "http" not in html.replace("http://www.w3.org", "")   # nothing from other hosts
 
 

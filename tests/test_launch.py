@@ -53,13 +53,18 @@ EXECUTABLE = {
     if is_executable(source)
 }
 MYST_PAGES = [page for page, source in EXECUTABLE.items() if source.suffix == ".md"]
+# The hand-out notebooks, exercises/NN-KEY (not -solutions): the book does not execute them.
+BLANK_EXERCISES = {page for page in EXECUTABLE
+                   if re.fullmatch(r"exercises/\d\d-[^/]+", page)
+                   and not page.endswith("-solutions")}
 
 
 def lab_path(page: str) -> str:
-    """What Binder/JupyterHub open: the page's notebook, or for a MyST chapter its lab (JupyterLab
-    opens .md as text without jupytext), or the labs' folder when it has none."""
+    """What Binder/JupyterHub open: the page's notebook (a lab's or an exercise's ``.ipynb``
+    generated beside its source), or for a MyST chapter its lab (JupyterLab opens .md as text
+    without jupytext), or the labs' folder when it has none."""
     source = EXECUTABLE[page]
-    if source.suffix == ".ipynb":
+    if source.suffix == ".ipynb" or (ROOT / f"{page}.ipynb").is_file():
         return f"{page}.ipynb"
     lab = f"notebooks/{source.stem}.ipynb"
     return lab if (ROOT / lab).is_file() else "notebooks"
@@ -88,8 +93,10 @@ def only(links: list[str], what: str) -> str:
 
 
 def test_there_are_executable_pages_of_both_kinds() -> None:
-    assert MYST_PAGES, "no MyST notebook chapters found in _toc.yml"
-    assert len(MYST_PAGES) < len(EXECUTABLE), "no .ipynb pages found in _toc.yml"
+    """Chapters (MyST, no notebook beside them) and labs/exercises (a generated .ipynb beside)."""
+    beside = [page for page in MYST_PAGES if (ROOT / f"{page}.ipynb").is_file()]
+    assert beside, "no lab or exercise pages found in _toc.yml"
+    assert len(beside) < len(MYST_PAGES), "no chapter pages found in _toc.yml"
 
 
 @pytest.mark.book
@@ -157,7 +164,10 @@ def test_published_notebook_starts_with_the_install_cell(built_site: Path, page:
         assert code_sources(chapter), f"{page}: no code cells in the chapter"
         assert code_sources(notebook)[1:] == code_sources(chapter)
         executed = [c for c in rest if c.cell_type == "code"]
-        assert any(c.outputs for c in executed), f"{page}: the published notebook is not executed"
+        if page in BLANK_EXERCISES:  # a hand-out: published as handed out, without outputs
+            assert not any(c.outputs for c in executed), f"{page}: the hand-out has outputs"
+        else:
+            assert any(c.outputs for c in executed), f"{page}: the notebook is not executed"
     else:
         original = nbformat.read(source, as_version=4)
         assert code_sources(notebook)[1:] == code_sources(original)
@@ -189,7 +199,7 @@ def test_install_cell_is_a_no_op_where_kscale_lab_is_installed() -> None:
     assert [o.get("text") for o in after.outputs] == ["kscale_lab ready\n"]
 
 
-def test_add_install_cell_is_idempotent_and_reversible() -> None:
+def test_add_install_cell_is_idempotent_and_replaces_an_older_one() -> None:
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
     on = site_fixes.Launch(repo_url=REPO_URL)
     assert site_fixes.add_install_cell(notebook, on)
@@ -197,7 +207,21 @@ def test_add_install_cell_is_idempotent_and_reversible() -> None:
     assert len(notebook.cells) == 2
     nbformat.validate(notebook)
     assert site_fixes.add_install_cell(notebook, site_fixes.Launch())
-    assert [c.source for c in notebook.cells] == ["1 + 1"]
+    assert [c.source for c in notebook.cells] == [
+        site_fixes.install_cell_source(site_fixes.Launch()), "1 + 1"]
+
+
+def test_without_a_repository_the_install_cell_says_how_to_install(monkeypatch) -> None:
+    """No repository to install from: where kscale_lab is missing, the first cell stops with
+    a message that says how to get it; where it is installed, the cell does nothing."""
+    import importlib.util
+
+    source = site_fixes.install_cell_source(site_fixes.Launch())
+    exec(compile(source, "<install cell>", "exec"), {})  # installed here: nothing happens
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a, **k: None)
+    with pytest.raises(ModuleNotFoundError, match="clone the course's repository and run "
+                                                  "`make lab`"):
+        exec(compile(source, "<install cell>", "exec"), {})
 
 
 def test_launch_settings_from_the_environment() -> None:
@@ -247,17 +271,28 @@ print(6 * 7)
 """
 
 
-@pytest.mark.book
-def test_without_repo_url_there_are_no_launch_links(tmp_path: Path) -> None:
-    """``make book SERVE=0`` with REPO_URL empty: download buttons (with the .ipynb), no launch
-    buttons, no install cell. Built as a one-page book with the course's _config.yml and
-    extension, with the environment the Makefile gives it (see the dry run above)."""
-    book = tmp_path / "book"
+# Two more pages for the local build: a plain widget (the site must still render it) and a lab
+# explorer (the site shows its static form, without the widget machinery).
+WIDGET_PAGE = TINY_PAGE.replace("# A tiny chapter", "# A widget").replace(
+    "print(6 * 7)", "import ipywidgets\nipywidgets.IntSlider(value=3)")
+EXPLORER_PAGE = TINY_PAGE.replace("# A tiny chapter", "# An explorer").replace(
+    "print(6 * 7)", "from kscale_lab.widgets import explore\nexplore('envelope', only=['nodes'])")
+
+
+@pytest.fixture(scope="module")
+def local_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``make book SERVE=0`` with REPO_URL empty, as a three-page book with the course's
+    _config.yml, extension and static files, in the environment the Makefile gives it (see the
+    dry run above). Returns the HTML folder."""
+    book = tmp_path_factory.mktemp("local") / "book"
     book.mkdir()
     (book / "_config.yml").write_text((ROOT / "_config.yml").read_text())
-    (book / "_toc.yml").write_text("format: jb-book\nroot: tiny\n")
-    (book / "tiny.md").write_text(TINY_PAGE)
-    for shared in ("scripts", "site_assets"):
+    (book / "_toc.yml").write_text(
+        "format: jb-book\nroot: tiny\nchapters:\n  - file: widget\n  - file: explorer\n")
+    for name, page in (("tiny", TINY_PAGE), ("widget", WIDGET_PAGE),
+                       ("explorer", EXPLORER_PAGE)):
+        (book / f"{name}.md").write_text(page)
+    for shared in ("scripts", "site_assets", "_static"):
         (book / shared).symlink_to(ROOT / shared)
     plan = make_dry_run("SERVE=0")
     env_line = next(line for line in plan.splitlines() if "KSCALE_REPO_URL=" in line)
@@ -272,13 +307,57 @@ def test_without_repo_url_there_are_no_launch_links(tmp_path: Path) -> None:
         text=True,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    html = book / "_build" / "html"
-    text = (html / "tiny.html").read_text(encoding="utf-8")
+    assert "REPO_URL=https://github.com/ORG/REPO" in proc.stdout, (
+        "a build without a repository should say how to add one")
+    return book / "_build" / "html"
+
+
+@pytest.mark.book
+def test_without_repo_url_there_are_no_launch_links(local_build: Path) -> None:
+    text = (local_build / "tiny.html").read_text(encoding="utf-8")
     assert "launch-buttons" not in text
     assert not re.search(r"mybinder|colab|git-pull", text)
-    assert 'href="_sources/tiny.ipynb"' in text  # the download button still offers it
-    notebook = nbformat.read(html / "_sources" / "tiny.ipynb", as_version=4)
-    assert code_sources(notebook) == ["print(6 * 7)"]
+
+
+@pytest.mark.book
+def test_without_repo_url_a_page_still_offers_its_notebook(local_build: Path) -> None:
+    text = (local_build / "tiny.html").read_text(encoding="utf-8")
+    assert 'href="_sources/tiny.ipynb"' in text  # the download button
+    notebook = nbformat.read(local_build / "_sources" / "tiny.ipynb", as_version=4)
+    no_repo = site_fixes.install_cell_source(site_fixes.Launch())
+    assert code_sources(notebook) == [no_repo, "print(6 * 7)"]
+
+
+@pytest.mark.book
+def test_a_page_with_a_widget_keeps_the_widget_machinery(local_build: Path) -> None:
+    text = (local_build / "widget.html").read_text(encoding="utf-8")
+    assert "application/vnd.jupyter.widget-view+json" in text
+    assert 'type="application/vnd.jupyter.widget-state+json"' in text
+    assert "html-manager/embed-amd.js" in text and "require-config.js" in text
+
+
+@pytest.mark.book
+def test_an_explorer_page_shows_its_static_form_without_widget_machinery(
+        local_build: Path) -> None:
+    text = (local_build / "explorer.html").read_text(encoding="utf-8")
+    assert 'class="kscale-needs-kernel"' in text
+    assert "widget-view+json" not in text and "widget-state+json" not in text
+    assert "embed-amd.js" not in text and "require.js" not in text
+
+
+@pytest.mark.book
+def test_an_explorers_note_links_to_its_notebook_without_a_repository(local_build: Path) -> None:
+    text = (local_build / "explorer.html").read_text(encoding="utf-8")
+    launch = re.search(r'<span class="kscale-launch">(.*?)</span>', text, re.DOTALL)
+    assert launch, "the explorer's run-it placeholder is missing"
+    assert 'href="_sources/explorer.ipynb" download' in launch.group(1)
+    assert "built without the repository" in launch.group(1)
+
+
+@pytest.mark.book
+def test_require_config_is_not_added_to_every_page(local_build: Path) -> None:
+    assert "require-config.js" not in (local_build / "tiny.html").read_text(encoding="utf-8")
+    assert "kscale.js" in (local_build / "tiny.html").read_text(encoding="utf-8")
 
 
 def _clean_env() -> dict[str, str]:

@@ -6,6 +6,7 @@ Links (``<a href>``) to external documentation are fine; resources are not.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -200,20 +201,243 @@ def test_math_is_rendered_by_local_mathjax(built_site: Path) -> None:
 
 
 @pytest.mark.parametrize("page", lab_pages())
-def test_lab_page_embeds_widgets_locally(built_site: Path, page: str) -> None:
+def test_lab_page_shows_explorers_as_needing_a_kernel(built_site: Path, page: str) -> None:
+    """A live explorer cannot recompute on the static site: its note says so, with the figure
+    and a way to run the lab, and the page carries no widget (nor its JavaScript)."""
     text = (built_site / f"{page}.html").read_text(encoding="utf-8")
-    assert 'type="application/vnd.jupyter.widget-state+json"' in text, (
-        f"{page}: no saved widget state; the lab's widgets would be missing from the website"
-    )
-    assert "application/vnd.jupyter.widget-view+json" in text, f"{page}: no widget views"
-    embed = re.search(r'<script[^>]*\bsrc="([^"]*html-manager/embed-amd\.js)[^"]*"[^>]*>', text)
-    assert embed, f"{page}: the widget manager embed-amd.js is not loaded"
-    assert not is_external(embed.group(1)), f"{page}: embed-amd.js comes from {embed.group(1)}"
-    assert 'data-jupyter-widgets-cdn-only="true"' in embed.group(0)
-    for script in ("require.js", "require-config.js"):
-        assert re.search(rf'<script[^>]*\bsrc="[^"]*_static/{re.escape(script)}', text), (
-            f"{page}: {script} is not loaded"
-        )
+    notes = re.findall(r'<div class="kscale-needs-kernel">(.*?)</table></div></div>', text,
+                       re.DOTALL)
+    assert notes, f"{page}: no explorer note; a live explorer would show dead sliders"
+    for note in notes:
+        assert "needs a running Python kernel" in note
+        assert re.search(r'<img src="data:image/png;base64,[^"]+" alt="[^"]{40,}"', note)
+        run = re.search(r'<span class="kscale-launch">(.*?)</span>', note, re.DOTALL)
+        assert run and 'class="kscale-run"' in run.group(1), f"{page}: no link to run the lab"
+    assert "application/vnd.jupyter.widget-view+json" not in text, f"{page}: a widget view"
+    assert "html-manager/embed-amd.js" not in text, f"{page}: widget JavaScript for nothing"
+
+
+def test_widget_manager_and_fonts_are_published_locally(built_site: Path) -> None:
+    """For any page that does show a saved widget (tests/test_launch.py builds one)."""
     html_manager = built_site / "_static" / "html-manager"
     assert (html_manager / "embed-amd.js").is_file()
     assert list(html_manager.glob("*.woff2")), "widget icon fonts were not copied"
+    assert (built_site / "_static" / "require.js").is_file()
+    assert (built_site / "_static" / "require-config.js").is_file()
+
+
+# --- pages that read as a book -----------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    """One built page: its article's text, links (text and target) and images."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0           # inside <article>: > 0
+        self.skip = 0            # inside <script>, <style> or a permalink
+        self.text: list[str] = []
+        self.links: list[tuple[str, str]] = []   # (href, text), in the article
+        self.images: list[dict[str, str]] = []   # in the article
+        self._link: list | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        values = {k: v or "" for k, v in attrs}
+        if tag == "article":
+            self.depth += 1
+        if self.depth and (tag in ("script", "style") or "headerlink" in values.get("class", "")):
+            self.skip += 1
+        if not self.depth:
+            return
+        if tag == "a" and values.get("href") and not self.skip:
+            self._link = [values["href"], []]
+        if tag == "img":
+            self.images.append(values)
+
+    def handle_endtag(self, tag):
+        if not self.depth:
+            return
+        if tag in ("script", "style", "a") and self.skip:
+            self.skip -= 1
+        elif tag == "a" and self._link is not None:
+            self.links.append((self._link[0], " ".join("".join(self._link[1]).split())))
+            self._link = None
+        if tag == "article":
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth and not self.skip:
+            self.text.append(data)
+            if self._link is not None:
+                self._link[1].append(data)
+
+
+def page(built_site: Path, name: str) -> _Page:
+    return _Page((built_site / f"{name}.html").read_text(encoding="utf-8"))
+
+
+CHAPTER_MENTION = re.compile(r"\b[Cc]hapters?\s+(\d+(?:(?:,\s*|\s+and\s+|\s+or\s+|–)\d+)*)")
+
+
+def test_every_chapter_mentioned_has_a_page(built_site: Path) -> None:
+    """No page promises a chapter by its number before the chapter exists."""
+    from kscale_lab.chapters import CHAPTERS
+
+    numbers = {c.number for c in CHAPTERS}
+    missing = []
+    for name in toc_pages():
+        text = " ".join("".join(page(built_site, name).text).split())
+        for match in CHAPTER_MENTION.finditer(text):
+            for n in map(int, re.findall(r"\d+", match.group(1))):
+                if n not in numbers:
+                    missing.append(f"{name}: {match.group(0)!r}")
+    assert not missing, "mentions of chapters that have no page:\n" + "\n".join(missing)
+
+
+# Every host the site links to, and why. A link to any other host is a mistake (MyST's
+# linkify once turned the file name `thresholds.md` into http://thresholds.md).
+LINKED_HOSTS = {
+    "github.com": "Kubernetes' sources, KEPs and the community repository; the course's own",
+    "kubernetes.io": "Kubernetes documentation",
+    "etcd.io": "etcd documentation",
+    "sched.co": "the 2018 KubeCon talk the slides point to",
+    "mybinder.org": "launch buttons (published build)",
+    "colab.research.google.com": "launch buttons (published build)",
+    "hub.example.edu": "the test build's JupyterHub (tests/conftest.py, TEST_LAUNCH)",
+}
+
+
+def test_external_links_go_only_to_intended_hosts(built_site: Path) -> None:
+    wrong = set()
+    for path in built_site.rglob("*.html"):
+        if path.relative_to(built_site).parts[0] == "_static":
+            continue
+        for href in re.findall(r'href="([^"]+)"', path.read_text(encoding="utf-8")):
+            host = urlsplit(href).hostname
+            if urlsplit(href).scheme in ("http", "https") and host not in LINKED_HOSTS:
+                wrong.add(f"{path.relative_to(built_site)}: {href}")
+    assert not wrong, "links to hosts that are not in LINKED_HOSTS:\n" + "\n".join(sorted(wrong))
+
+
+# Pages being rewritten by their owners, with what is still to do there (see the report of
+# the website's rework): a test marks these pages as expected failures until it is done.
+PENDING_ALT = "its figures need alt text written by the chapter's author (MyST-NB :alt:)"
+PENDING = {
+    "book/04-kube-proxy": {"links": "autolinks to KEPs all read 'kubernetes/enhancements'",
+                           "alt": PENDING_ALT},
+    "notebooks/04-kube-proxy": {"alt": PENDING_ALT},
+    "book/05-scheduler": {"alt": PENDING_ALT},
+    "notebooks/05-scheduler": {"alt": PENDING_ALT},
+}
+
+
+def pages_for(check: str) -> list:
+    return [pytest.param(p, marks=pytest.mark.xfail(reason=PENDING[p][check], strict=False))
+            if check in PENDING.get(p, {}) else p for p in toc_pages()]
+
+
+@pytest.mark.parametrize("name", pages_for("links"))
+def test_link_texts_differ_when_their_targets_differ(built_site: Path, name: str) -> None:
+    """A reader (and a screen reader's list of links) tells links apart by their text."""
+    targets: dict[str, set[str]] = {}
+    for href, text in page(built_site, name).links:
+        if text and not href.startswith("#"):
+            targets.setdefault(text.lower(), set()).add(
+                urlsplit(href)._replace(fragment="").geturl())
+    problems = [f"{text!r} -> {sorted(hrefs)}" for text, hrefs in targets.items()
+                if len(hrefs) > 1]
+    assert not problems, f"{name}: one link text, several targets:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", pages_for("alt"))
+def test_every_image_has_alt_text_written_for_it(built_site: Path, name: str) -> None:
+    """Not empty, not a file name, not a generic 'Figure: <section title>'."""
+    problems = []
+    for img in page(built_site, name).images:
+        alt = " ".join(img.get("alt", "").split())
+        if (len(alt) < 30 or re.fullmatch(r"\S+\.(png|svg|jpe?g|gif)", alt)
+                or alt.startswith("Figure:")):
+            problems.append(f"{img.get('src', '')[:60]} alt={alt!r}")
+    assert not problems, f"{name}: images without a real description:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("page_name", [p for p in toc_pages()
+                                       if re.fullmatch(r"exercises/\d\d-[^/]+", p)
+                                       and not p.endswith("-solutions")])
+def test_blank_exercises_are_published_without_outputs(built_site: Path, page_name: str) -> None:
+    text = (built_site / f"{page_name}.html").read_text(encoding="utf-8")
+    assert 'class="cell_output' not in text, f"{page_name}: a hand-out page shows outputs"
+    assert f'_sources/{page_name}.ipynb' in text or f'{page_name.split("/")[-1]}.ipynb' in text
+
+
+def test_next_runs_chapter_lab_exercises_next_chapter(built_site: Path) -> None:
+    """Following "next" from the first page visits every page once, each chapter followed by
+    its lab and its exercises, and never the worked solutions."""
+    from kscale_lab.chapters import CHAPTERS
+
+    order, name = [], toc_pages()[0]
+    while name and name not in order:
+        order.append(name)
+        found = re.search(r'<link rel="next" title="[^"]*" href="([^"]+)\.html"',
+                          (built_site / f"{name}.html").read_text(encoding="utf-8"))
+        name = posixpath.normpath(posixpath.join(posixpath.dirname(name), found.group(1))) \
+            if found else None
+    expected = [toc_pages()[0]]
+    for c in CHAPTERS:
+        expected += [Path(c.files[part]).with_suffix("").as_posix()
+                     for part in ("chapter", "lab", "exercises")]
+    assert order[:len(expected)] == expected
+    assert not [p for p in order if p.endswith("-solutions")]
+    solutions = [p for p in toc_pages() if p.endswith("-solutions")]
+    assert set(order) == set(toc_pages()) - set(solutions)
+
+
+def test_chapters_link_terms_to_the_glossary(built_site: Path) -> None:
+    """Chapters 1 and 2 link their first uses of Kubernetes terms to the glossary."""
+    for name in ("book/01-envelope", "book/02-heartbeats"):
+        terms = [href for href, _text in page(built_site, name).links
+                 if "glossary.html#term-" in href]
+        assert len(set(terms)) >= 3, f"{name}: links {len(set(terms))} glossary terms"
+
+
+# The course writes sizes in binary units (KiB, MiB, GiB: kscale_lab.units.human_bytes, and
+# etcd's own quota of 2 GiB); a decimal kB/MB/GB may appear only inside a quotation ("~20 KB"
+# is KEP-589's wording). Pages whose prose is being rewritten by their owners are marked.
+DECIMAL_SIZE = re.compile(r"(?<![\"“'])[~≈]?\d[\d.,]*\s?(kB|KB|MB|GB)\b(?![\"”'])")
+PENDING_UNITS = {
+    "book/02-heartbeats": "chapter 2's prose and numbers are being corrected by their owner",
+    "exercises/02-heartbeats": "chapter 2's exercises are being rewritten by their owner",
+    "exercises/02-heartbeats-solutions": "chapter 2's exercises are being rewritten",
+}
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(p, marks=pytest.mark.xfail(reason=PENDING_UNITS[p], strict=False))
+    if p in PENDING_UNITS else p for p in toc_pages()])
+def test_sizes_are_in_binary_units(built_site: Path, name: str) -> None:
+    text = " ".join("".join(page(built_site, name).text).split())
+    decimal = sorted({m.group(0) for m in DECIMAL_SIZE.finditer(text)})
+    assert not decimal, f"{name}: sizes in decimal units (use KiB, MiB, GiB): {decimal}"
+
+
+@pytest.mark.parametrize("name", toc_pages())
+def test_different_figures_on_a_page_are_different_images(built_site: Path, name: str) -> None:
+    """Each figure file on a page has its own content (Matplotlib's plot directive once named
+    every diagram of a page alike and showed the first one in each place)."""
+    import hashlib
+
+    seen: dict[str, str] = {}
+    duplicates = []
+    for img in page(built_site, name).images:
+        src = img.get("src", "")
+        if not src or src.startswith("data:"):
+            continue
+        path = (built_site / name).parent / unquote(urlsplit(src).path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest in seen and seen[digest] != src:
+            duplicates.append(f"{src} has the same content as {seen[digest]}")
+        elif src in seen.values():
+            duplicates.append(f"{src} is shown twice")
+        seen.setdefault(digest, src)
+    assert not duplicates, f"{name}:\n" + "\n".join(duplicates)

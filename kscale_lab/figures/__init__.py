@@ -37,6 +37,21 @@ class ChapterFigure(ABC):
     """
 
     height_in: ClassVar[float] = 3.6
+    alt: ClassVar[str] = ""
+    """Alt text: what the figure shows, in a sentence or two written for a reader who cannot
+    see it. Empty: the first paragraph of the subclass's docstring, which says the same."""
+
+    @classmethod
+    def describe(cls) -> str:
+        """The figure's alt text (:attr:`alt`, or the first paragraph of the class docstring)."""
+        if cls.alt:
+            return cls.alt
+        doc = cls.__dict__.get("__doc__") or ""
+        first = " ".join(doc.strip().split("\n\n")[0].split())
+        if not first:
+            raise TypeError(f"{cls.__name__} needs an alt text: set `alt` or write a docstring "
+                            "whose first paragraph says what the figure shows")
+        return first
 
     def __init__(self, fig: Any, dims: Any) -> None:
         self.fig = fig

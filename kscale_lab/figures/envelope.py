@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from kscale_lab import style
 from kscale_lab.envelope import (
@@ -19,6 +19,9 @@ from kscale_lab.envelope import (
     threshold,
 )
 from kscale_lab.figures import ChapterFigure
+
+#: Every text in these figures is at least this size (points).
+FONT = style.MIN_FONT_PT
 
 #: The ratio axis: from 0.1 % to 10,000 % of a threshold covers every cluster the sliders
 #: allow, and stays the same for every cluster so two can be compared by eye.
@@ -50,15 +53,17 @@ class EnvelopeFigure(ChapterFigure):
             ax.axvline(1.0, color=style.LIMIT, lw=1.5)
             ax.set_xscale("log")
             ax.set_xlim(lo, hi)
-            ax.xaxis.set_major_locator(FixedLocator([1e-3, 1e-2, 0.1, 1, 10, 100]))
+            # Labels every other decade, so they fit at the course's smallest font size.
+            ax.xaxis.set_major_locator(FixedLocator([1e-2, 1, 100]))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick(v)))
-            ax.xaxis.set_minor_locator(NullLocator())   # hundreds of minor ticks cost 40 ms
+            ax.xaxis.set_minor_locator(FixedLocator([1e-3, 0.1, 10]))  # few: each costs time
+            ax.xaxis.set_minor_formatter(NullFormatter())
             ax.grid(axis="y", visible=False)
-            ax.text(1.08, len(labels) - 0.45, "outside", fontsize=8, color=style.LIMIT,
+            ax.text(1.08, len(labels) - 0.45, "outside", fontsize=FONT, color=style.LIMIT,
                     va="center")
         self.fig.supxlabel("value as % of its threshold (log scale; past 100% is outside)\n"
                            "† cluster-wide limit: proportionally lower below 5,000 nodes",
-                           fontsize=9)
+                           fontsize=FONT)
         self.axes[0].set_yticks(np.arange(len(labels)), labels)
         self.axes[0].set_ylim(len(labels) - 0.3, -0.7)
 
@@ -72,7 +77,7 @@ class EnvelopeFigure(ChapterFigure):
             for i, c in enumerate(all_checks):
                 if c.name not in checked:
                     out.append(ax.text(lo * 1.3, i, "not checked", va="center", ha="left",
-                                       fontsize=8, color=style.LIMIT, style="italic"))
+                                       fontsize=FONT, color=style.LIMIT, style="italic"))
                     continue
                 r = min(max(c.ratio, lo), RATIO_RANGE[1])
                 out.append(ax.barh(i, r - lo, left=lo, color=colour,
@@ -81,11 +86,11 @@ class EnvelopeFigure(ChapterFigure):
                                    edgecolor="white" if c.inside else "black", height=0.7,
                                    lw=0.5))
                 out.append(ax.text(min(r * 1.15, RATIO_RANGE[1] / 3), i, _percent(c.ratio),
-                                   va="center", fontsize=8,
+                                   va="center", fontsize=FONT,
                                    fontweight="normal" if c.inside else "bold"))
             verdict = "inside" if outcome.within_envelope else "OUTSIDE"
             out.append(ax.text(0.5, 1.02, f"{version.label}: {verdict}", color=colour,
-                               transform=ax.transAxes, ha="center", va="bottom", fontsize=11))
+                               transform=ax.transAxes, ha="center", va="bottom", fontsize=FONT + 1))
         return out
 
 
@@ -126,37 +131,37 @@ def plot_sweep(fig: Any, cores_per_node: float = 16, namespaces: float = 200,
             ax.plot(n, n * ppn, marker="o" if inside else "X", ms=8, ls="none",
                     color="white" if inside else "black", mec="black")
             ax.annotate(name, (n, n * ppn), xytext=(6, 4), textcoords="offset points",
-                        fontsize=8)
+                        fontsize=FONT)
         ax.set_xlim(0, x_max)
         ax.set_ylim(0, y_max)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         ax.set_xlabel("cluster size (nodes)")
         ax.set_title(f"{version.label}: supported region", color=colour)
-    axes[0].text(node_limit * 1.03, y_max * 0.97, "5,000\nnodes", fontsize=8, va="top",
+    axes[0].text(node_limit * 1.03, y_max * 0.97, "5,000\nnodes", fontsize=FONT, va="top",
                  color=style.LIMIT)
-    axes[1].text(node_limit * 1.03, pods_limit, "the table read\nas a box", fontsize=8,
+    axes[1].text(node_limit * 1.03, pods_limit, "the table read\nas a box", fontsize=FONT,
                  va="center", color=style.LIMIT)
     per_node = pods_per_node_limit(cores_per_node)
     every = nodes[nodes * per_node <= y_max]
     axes[1].plot(every, every * per_node, color=style.LIMIT, lw=1, ls=":")
     if every[-1] < 0.8 * x_max:     # the line leaves through the top: label it there
         axes[1].text(every[-1] * 1.04, y_max * 0.97, f"{per_node:.0f} pods on\nevery node",
-                     fontsize=8, va="top", color=style.LIMIT)
+                     fontsize=FONT, va="top", color=style.LIMIT)
     else:                           # through the right edge
         axes[1].text(x_max * 0.98, every[-1] * per_node * 1.04,
-                     f"{per_node:.0f} pods on every node", fontsize=8, ha="right",
+                     f"{per_node:.0f} pods on every node", fontsize=FONT, ha="right",
                      va="bottom", color=style.LIMIT)
     average = pods_limit / node_limit
     if average < per_node:
         at = 0.55 * node_limit
         axes[1].text(at, at * average * 1.12, f"{average:.0f} pods/node\non average",
-                     fontsize=8, ha="right", va="bottom", color=style.colour("improved"))
+                     fontsize=FONT, ha="right", va="bottom", color=style.colour("improved"))
     fewest = min_nodes(dims.replace(pods_per_node=1, backends_per_service=1),
                        ("namespaces", "services"))
     if fewest > 1:                  # a left edge: too few nodes for namespaces/services
         axes[1].annotate(f"at least {fewest:,} nodes\nfor {services:,.0f} services,\n"
                          f"{namespaces:,.0f} namespaces", (fewest, y_max * 0.04),
-                         xytext=(node_limit * 1.03, y_max * 0.3), fontsize=8,
+                         xytext=(node_limit * 1.03, y_max * 0.3), fontsize=FONT,
                          color=style.LIMIT,
                          arrowprops={"arrowstyle": "->", "color": style.LIMIT})
     axes[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
@@ -164,4 +169,6 @@ def plot_sweep(fig: Any, cores_per_node: float = 16, namespaces: float = 200,
     if clusters:
         axes[0].plot([], [], marker="o", color="white", mec="black", ls="none", label="inside")
         axes[0].plot([], [], marker="X", color="black", ls="none", label="outside")
-        axes[0].legend(loc="center right", title="verdict", title_fontsize=8)
+        # Below the panels, off the data.
+        axes[0].legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncols=2, title="verdict",
+                       title_fontsize=FONT, alignment="left")

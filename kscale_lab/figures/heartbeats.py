@@ -12,6 +12,9 @@ from kscale_lab import style
 from kscale_lab.figures import ChapterFigure
 from kscale_lab.units import human_bytes, human_seconds
 
+#: Every text in these figures is at least this size (points).
+FONT = style.MIN_FONT_PT
+
 #: The bandwidth panel's fixed range: from a few KiB/s to a GiB/s covers every cluster the
 #: sliders allow, so bars can be compared across slider positions.
 BANDWIDTH_RANGE = (1024.0, 4 * 1024.0**3)
@@ -27,6 +30,8 @@ class HeartbeatsFigure(ChapterFigure):
     against the quota, with NOSPACE marked. Right: each version's heartbeat write bandwidth
     on a fixed logarithmic scale."""
 
+    height_in = 4.2
+
     @classmethod
     def layout_key(cls, dims: Any) -> Any:
         return (dims.quota_gib, dims.horizon_s)
@@ -39,7 +44,7 @@ class HeartbeatsFigure(ChapterFigure):
         top = dims.quota_bytes * 1.15
         ax.axhline(dims.quota_bytes, color=style.LIMIT, ls="--", lw=1)
         ax.text(dims.horizon_s / 60, dims.quota_bytes, "quota ", ha="right", va="bottom",
-                fontsize=9, color=style.LIMIT)
+                fontsize=FONT, color=style.LIMIT)
         ax.set_xlabel("time (min)")
         ax.set_ylabel("etcd database size")
         style.bytes_axis(ax)
@@ -50,7 +55,8 @@ class HeartbeatsFigure(ChapterFigure):
                    for v in HeartbeatsModel.versions]
         handles.append(Line2D([], [], color=style.LIMIT, lw=0.8, alpha=0.6,
                               label="thin: bytes in use"))
-        ax.legend(handles=handles, loc="lower right")
+        # Under the panel, off the data (the curves can run anywhere in the axes).
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
         bx.set_yscale("log")
         bx.set_ylim(*BANDWIDTH_RANGE)
         decades = [1024.0 ** k for k in range(1, 4)]
@@ -80,16 +86,16 @@ class HeartbeatsFigure(ChapterFigure):
                     f"NOSPACE at {human_seconds(outcome.nospace_at_s)}",
                     (outcome.nospace_at_s / 60, dims.quota_bytes),
                     xytext=(6, -14 if version.is_naive else -28), textcoords="offset points",
-                    fontsize=9, color=colour))
+                    fontsize=FONT, color=colour))
         out.append(ax.text(0.5, 1.02, f"{dims.nodes:,} nodes, {human_bytes(dims.node_bytes)} "
                            "Node objects", transform=ax.transAxes, ha="center", va="bottom",
-                           fontsize=11))
+                           fontsize=FONT + 1))
         values = [comparison.naive.etcd_write_bytes_per_s,
                   comparison.improved.etcd_write_bytes_per_s]
         bars = bx.bar([0, 1], values, color=[style.NAIVE, style.IMPROVED], width=0.7,
                       bottom=BANDWIDTH_RANGE[0] / 2)
         out.append(bars)
-        out += bx.bar_label(bars, labels=[human_bytes(v) + "/s" for v in values], fontsize=9)
+        out += bx.bar_label(bars, labels=[human_bytes(v) + "/s" for v in values], fontsize=FONT)
         return out
 
 
@@ -115,7 +121,7 @@ def plot_timeline(sims: list, fig: Any, nodes: int = 6, until_s: float = 180) ->
         mark = [w for w in sim.writes if w.kind == "NotReady" and w.accepted]
         if mark and mark[0].t_s <= until_s:
             ax.axvline(mark[0].t_s, color=style.LIMIT, lw=1)
-            ax.text(mark[0].t_s, 0, " node 0 NotReady", va="center", fontsize=9,
+            ax.text(mark[0].t_s, 0, " node 0 NotReady", va="center", fontsize=FONT,
                     color=style.LIMIT)
         ax.set_yticks(range(nodes), [f"node-{i}" for i in range(nodes)])
         ax.set_ylim(nodes - 0.5, -0.5)
