@@ -60,6 +60,8 @@ def student_page(file: str) -> str | None:
 def student_toc(toc: dict[str, Any]) -> dict[str, Any]:
     """The student site's table of contents, from the teacher's (``_toc.yml`` as a dict)."""
 
+    listed = set(_toc_files(toc))
+
     def entries(items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
         kept = []
         for item in items or []:
@@ -67,6 +69,9 @@ def student_toc(toc: dict[str, Any]) -> dict[str, Any]:
                 page = student_page(item["file"])
                 if page is None or _stem(item["file"]) == PREREQUISITES:
                     # a teacher's page goes, and takes its sub-pages with it
+                    continue
+                if page != _stem(item["file"]) and page in listed:
+                    # a solutions page behind its hand-out: the hand-out is there already
                     continue
                 item = {**item, "file": page}
                 if "sections" in item:

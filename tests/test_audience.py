@@ -163,3 +163,8 @@ def test_the_students_site_has_no_answer_keys_even_after_a_teachers_build(book, 
     assert "the notes for teachers" in home                    # as plain text, no link
     assert not re.search(r'href="[^"]*teachers', home)
     assert (out / "notebooks" / "00-prerequisites.html").is_file()
+
+
+def test_no_page_appears_twice_on_the_student_site(toc):
+    student = pages(audience.student_toc(toc))
+    assert len(student) == len(set(student))
