@@ -20,6 +20,7 @@ from kscale_lab.heartbeats import HeartbeatsModel
 from kscale_lab.kube_proxy import KubeProxyModel
 from kscale_lab.model import Model
 from kscale_lab.scheduler import SchedulerModel
+from kscale_lab.secrets import SecretsModel
 
 __all__ = ["CHAPTERS", "MODELS", "Chapter", "chapter", "get"]
 
@@ -71,6 +72,9 @@ CHAPTERS: tuple[Chapter, ...] = (
             ("envelope",)),
     Chapter(2, "heartbeats", "Node heartbeats", (HeartbeatsModel(),),
             ("nospace", "images", "writes-stop", "lease", "report-10m")),
+    Chapter(3, "secrets", "Kubelet secrets and configmaps", (SecretsModel(),),
+            ("secrets-polling", "secrets-seats", "secrets-stopgaps", "secrets-watch",
+             "secrets-streams", "secrets-versions")),
     Chapter(4, "kube-proxy", "kube-proxy: iptables vs IPVS", (KubeProxyModel(),),
             ("iptables-rules", "iptables-updates", "ipvs")),
     Chapter(5, "scheduler", "Scheduling throughput", (SchedulerModel(),),
