@@ -11,10 +11,6 @@ def _planned(chapter: str):
     return lambda: Finding(None, f"not modelled yet: {chapter}")
 
 
-claim("secrets-streams", slide="Kubelet polling configs",
-      says="Kubelet TCP streams exhaustion if there are many (~250) configmaps/secrets",
-      how="predicted", tolerance=Shows("—"), planned=True, chapter=3)(
-    _planned("chapter 3, secret/configmap polling"))
 claim("events", slide="Events overload",
       says="Events filling up etcd; events overloading the apiserver",
       how="predicted", tolerance=Shows("—"), planned=True, chapter=6)(

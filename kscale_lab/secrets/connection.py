@@ -65,21 +65,21 @@ def renewal_function(until_s: float, low_s: float = MIN_WATCH_TIMEOUT_S,
     """``m(t)`` on a 1-s grid from 0 to ``until_s``: expected renewals of one stream whose
     watches last uniformly ``low_s`` … ``high_s`` seconds, the first one started at 0.
 
-    The density of the k-th renewal is the (k−1)-fold convolution of the uniform density
-    with itself; each 1-s bin carries its mass at the bin's middle.
+    The uniform lifetime is put on the grid by the trapezoid rule (weight ½ at either end),
+    so a lifetime's mean is exact and the k-th renewal's distribution — the k-fold
+    convolution — keeps the right mean however many renewals are summed.
     """
     n = int(math.ceil(until_s / GRID_S)) + 1
     lo, hi = int(round(low_s / GRID_S)), int(round(high_s / GRID_S))
-    one = np.zeros(n)
-    one[lo:min(hi, n)] = 1.0 / (hi - lo)           # P(T in bin i) for i = lo … hi − 1
+    one = np.zeros(hi + 1)
+    one[lo:hi + 1] = 1.0 / (hi - lo)
+    one[lo] = one[hi] = 0.5 / (hi - lo)
     total = np.zeros(n)
-    density = one
+    density = one[:n] if len(one) >= n else np.concatenate([one, np.zeros(n - len(one))])
     while density.sum() > 1e-12:
         total += density
         density = np.convolve(density, one)[:n]
-    m = np.cumsum(total)
-    # the mass of bin i arrives at its middle: interpolate to the grid points
-    return np.concatenate([[0.0], (m[:-1] + m[1:]) / 2])[:n]
+    return np.cumsum(total)
 
 
 def poisson_cdf(k: int, mean: np.ndarray) -> np.ndarray:

@@ -296,6 +296,8 @@ class Simulation:
     peak_streams: list[int]
     tcp_connections: list[int]
     streams: StreamSample
+    readonly_peak_seats: int
+    """Most read-only seats in use at once."""
     unwatched_delay_s: float | None
     """Improved: the mean delay of a change at a random moment to a random object, from
     when each reflector had no watch open (exact for this run); naive: None."""
@@ -437,7 +439,7 @@ def simulate(dims: SecretsDimensions, version: Version | str = "naive", *,
         other_reads=other[0], other_rejected=other[1],
         peak_streams=[k.connection.peak_streams for k in kubelets],
         tcp_connections=[k.connection.tcp_connections for k in kubelets],
-        streams=StreamSample(t, streams, waiting, tcp),
+        streams=StreamSample(t, streams, waiting, tcp), readonly_peak_seats=api.readonly.peak,
         unwatched_delay_s=None if side == "naive" or not keys else sum(
             unwatched_delay_s(spans, horizon_s) for k in kubelets
             for spans in k.client.watch_spans.values()) / (len(keys) * horizon_s))
