@@ -208,13 +208,14 @@ def plot_connection_timeline(sims: list, fig: Any, until_s: float = 900.0) -> No
         ax.set_ylabel("streams / requests")
         ax.set_title(f"{dims.unique_objects_per_node} watches, kubelet built with "
                      f"{dims.go_client}", loc="left", fontsize=10)
-    axes[0].legend(handles=[
-        Patch(color=style.NEUTRAL, alpha=0.35, label="streams in use"),
-        Line2D([], [], color=style.NEUTRAL, label="requests waiting"),
+    colour = style.colour(sims[-1].version) if sims[-1].version != "naive" else style.NEUTRAL
+    fig.legend(handles=[
+        Patch(color=colour, alpha=0.35, label="streams in use"),
+        Line2D([], [], color=colour, label="requests waiting for a stream"),
         Line2D([], [], ls="", marker="|", ms=9, mew=1.5, color=style.LIMIT,
                label="heartbeat answered"),
         Patch(color=style.NAIVE, alpha=0.12, label="node NotReady")],
-        loc="center right", fontsize=8, ncols=2)
+        loc="outside lower center", fontsize=8, ncols=4)
     axes[-1].set_xlabel("time after the kubelet starts (min)")
     axes[-1].set_xlim(0, until_s / 60)
 
