@@ -346,3 +346,15 @@ def test_doctests(module):
 def test_mean_watch_lifetime_is_the_reflectors():
     assert MEAN_WATCH_S == 450.0
     assert GoClient.GO_1_10_11.blocks_when_full
+
+
+@pytest.mark.parametrize("bad", [dict(nodes=-1), dict(sync_period_s=0.0), dict(get_s=-0.01),
+                                 dict(seats=0), dict(ttl_s=float("nan"))])
+def test_the_polling_closed_form_refuses_bad_input_naming_it(bad):
+    args = dict(nodes=10, pods=5, own_per_pod=2, shared=1, ttl_s=60.0, sync_period_s=60.0,
+                get_s=0.01, seats=400)
+    args.update(bad)
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=rf"^{name} must be"):
+        cache_strategy(args.pop("nodes"), args.pop("pods"), args.pop("own_per_pod"),
+                       args.pop("shared"), **args)

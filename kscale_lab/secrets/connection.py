@@ -23,7 +23,8 @@ always queued ahead of a heartbeat that joins the queue: it is answered at the `
 release after it joined. Counting releases in a window as Poisson with mean ``R(t) − R(h)``
 (many independent clocks), the chance that a heartbeat sent at ``h`` is still waiting at
 ``t`` is ``P(Poisson(R(t) − R(h)) ≤ Q)``. The heartbeat is sent again ``period_s`` after the
-answer (the lease controller's loop), so the expected answers follow one another; between
+answer (the lease controller's loop, as :class:`~kscale_lab.secrets.kubelet.NodeHeartbeat`
+models it), so the expected answers follow one another; between
 two of them the node's Lease is not renewed, and whenever that gap passes the grace period
 the node lifecycle controller marks the node NotReady (chapter 2's rule; its 5-s check is
 left out here).

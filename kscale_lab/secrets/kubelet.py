@@ -232,7 +232,10 @@ class NodeHeartbeat:
 
     Like the lease controller's ``Run`` (and the NodeStatus loop before it), the next renewal
     is timed from the end of the previous one, so a renewal that waits for a stream delays
-    every later one. :attr:`renewed_at` lists when each renewal was answered.
+    every later one (that the loops wait *after* each call, rather than keeping a fixed
+    schedule, is recalled from ``wait.Until``, unverified here). :attr:`renewed_at` lists
+    when each renewal was answered. The heartbeat is modelled as one request every 10 s: a
+    Lease renewal from 1.14, the NodeStatus before it — both wait for a stream alike.
     """
 
     def __init__(self, env: simpy.Environment, client: RestClient, key: str, *,

@@ -127,6 +127,18 @@ def cache_strategy(nodes: int, pods: int, own_per_pod: int, shared: int, *, ttl_
     -------
     PollingLoad
     """
+    for name, value in (("nodes", nodes), ("pods", pods), ("own_per_pod", own_per_pod),
+                        ("shared", shared)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a whole number >= 0; got {value!r}")
+    for name, value in (("ttl_s", ttl_s), ("other_reads_per_s", other_reads_per_s)):
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    for name, value in (("sync_period_s", sync_period_s), ("get_s", get_s)):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a finite number of seconds > 0; got {value!r}")
+    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
+        raise ValueError(f"seats must be a whole number >= 1; got {seats!r}")
     classes = object_classes(pods, own_per_pod, shared, ttl_s, sync_period_s, get_s)
 
     def gets(b: float) -> float:
