@@ -32,7 +32,7 @@ parts:
   - caption: Chapters
     chapters:
 """
-REFERENCE = ("book/glossary", "book/diagrams", "book/reproducing-the-talk")
+REFERENCE = ("book/glossary", "book/diagrams", "book/reproducing-the-talk", "book/design")
 
 
 def render() -> str:

@@ -17,8 +17,8 @@ website, where Matplotlib's ``plot`` directive renders it at build time::
   and etcd's database file, computed by the lab's own :class:`~kscale_lab.etcd.Etcd`;
 * :func:`iptables_vs_ipvs` — a packet's walk down iptables chains beside IPVS's hash lookup;
 * :func:`scheduling_cycle` — one pod through the scheduler: filter, score, bind;
-* :func:`watch_bookmarks` — a watch's life with and without bookmarks (chapter 7's subject,
-  drawn ahead of it).
+* :func:`watch_bookmarks` — a watch's life with and without bookmarks (chapter 7);
+* :func:`package_layers` — how the package itself is layered (the design page).
 
 Every text is at least :data:`kscale_lab.style.MIN_FONT_PT`, so a diagram shown at its drawn
 size is as readable as the body text on a phone. Facts come from the course's facts file:
@@ -39,6 +39,7 @@ __all__ = [
     "control_plane_map",
     "etcd_revision_timeline",
     "iptables_vs_ipvs",
+    "package_layers",
     "scheduling_cycle",
     "watch_bookmarks",
 ]
@@ -427,3 +428,40 @@ def watch_bookmarks(fig: Any) -> None:
     _box(ax, 4.6, y - 0.95, 2.3, 0.72, "re-watch from 4,800:\nonly newer events\nare "
          "replayed", size=FONT, face="#d4f0e7", edge=style.IMPROVED)
     _arrow(ax, (4.0, y), (4.7, y - 0.24), color=style.IMPROVED)
+
+
+# --- the package's layers ------------------------------------------------------------------------
+
+
+def package_layers(fig: Any) -> None:
+    """How ``kscale_lab`` is layered, from the shared machinery at the bottom to the front ends.
+
+    Each layer uses only the layers below it: dimensions and the model interface; the control
+    plane every client pattern runs on; one module per chapter; the registry of chapters and
+    the talk's claims; and the front ends (the command line, the explorers and figures, the
+    sweep players, the exercises' checks, the book). Nothing below the front ends imports
+    Matplotlib or ipywidgets.
+    """
+    ax = _canvas(fig, 7.0, 4.6)
+    ax.text(0.1, 4.4, "kscale_lab, layer by layer (each uses only those below it)",
+            fontsize=FONT + 1, fontweight="bold", va="center")
+    layers = [
+        ("front ends", "kscale CLI · explorers (widgets) · figures/ · sweep players ·\n"
+                       "exercises' checks · the book", "white"),
+        ("registry", "chapters.py: one Chapter record per chapter · talk.py, claims/", BOX),
+        ("chapters", "envelope · heartbeats · secrets/ · kube_proxy/ · scheduler/ ·\n"
+                     "events/ · watch · endpoints/ · priority/ · capstone", BOX),
+        ("control plane", "Store (etcd) · ApiServer (in-flight pools, compactor) ·\n"
+                          "Http2Connection · WatchCache · Reflector · ApiLoad", BOX),
+        ("shared\nmachinery", "dimensions.py · model.py (Model, Version, Outcome,\n"
+                              "Comparison) · units.py", BOX),
+    ]
+    top, height, gap = 3.95, 0.62, 0.14
+    for i, (name, what, face) in enumerate(layers):
+        y = top - (i + 1) * height - i * gap
+        _box(ax, 0.1, y, 1.75, height, name, weight="bold", face=face)
+        _box(ax, 2.0, y, 4.9, height, what, face=face)
+        if i:
+            _arrow(ax, (4.45, y + height + gap - 0.01), (4.45, y + height + 0.01))
+    ax.text(2.0, 0.1, "Matplotlib and ipywidgets: only in the top layer", fontsize=FONT,
+            color=style.LIMIT, va="bottom")
