@@ -17,6 +17,7 @@ object is the real one (:mod:`.objects`), stored with its measured size, so the 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +68,7 @@ class Received:
     size_bytes: int
 
 
-class _Controller:
+class _Controller(ABC):
     """What both controllers share: the Service's backends, and writing through the API."""
 
     def __init__(self, env: simpy.Environment, api: ApiServer, members: list[Backend],
@@ -86,8 +87,9 @@ class _Controller:
         self.members[index] = new
         self._sync(index)
 
+    @abstractmethod
     def _sync(self, index: int) -> None:
-        raise NotImplementedError
+        """Write what changing backend ``index`` rewrites (one object, or one slice)."""
 
 
 class EndpointsController(_Controller):

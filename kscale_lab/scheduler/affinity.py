@@ -38,6 +38,7 @@ priority looped over matches and nodes are the lab's reconstruction (unverified)
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import Counter
 
 from kscale_lab.scheduler.base import MAX_PRIORITY
@@ -47,7 +48,7 @@ __all__ = ["ByNodeAffinity", "ScanAffinity", "TopologyPairsAffinity", "predicate
            "preferred_scores"]
 
 
-class _Predicate:
+class _Predicate(ABC):
     """Per-cycle metadata of ``MatchInterPodAffinity`` and its per-node check."""
 
     def __init__(self, pod: Pod, infos: list[NodeInfo], pods_with_affinity: int = -1) -> None:
@@ -72,12 +73,13 @@ class _Predicate:
         return found
 
     @property
+    @abstractmethod
     def active(self) -> bool:
         """Whether any node can fail this predicate (else it is skipped)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def ok(self, info: NodeInfo) -> bool:
-        raise NotImplementedError
+        """Whether the pod may go on ``info``'s node."""
 
 
 class _ExistingTermsByList(_Predicate):
