@@ -101,7 +101,20 @@ def parse_time(text: str, where: str = "the chapter") -> tuple[int, int, int]:
 
 
 def chapter_times(root: Path) -> dict[str, ChapterTime]:
-    """Every registered chapter's time, read from ``book/NN-KEY.md`` under ``root``."""
+    """Every registered chapter's time, read from its own "**Time.**" line.
+
+    Parameters
+    ----------
+    root
+        The course's repository (the folder that holds ``book/``).
+
+    Returns
+    -------
+    dict
+        :class:`ChapterTime` by chapter key, for every chapter of
+        :data:`kscale_lab.chapters.CHAPTERS`; a chapter without the sentence raises
+        ``ValueError`` naming its file.
+    """
     from kscale_lab.chapters import CHAPTERS
 
     times = {}
@@ -297,9 +310,22 @@ def _present(plan: tuple[Block, ...], times: dict[str, ChapterTime]) -> list[Blo
 
 def workshop_rows(times: dict[str, ChapterTime], start_min: int = WORKSHOP_START_MIN,
                   plan: tuple[Block, ...] = WORKSHOP) -> list[dict[str, str]]:
-    """The workshop as table rows: start–end clock times, what, and minutes.
+    """The workshop as table rows, one per block, back to back from ``start_min``.
 
-    Blocks of a chapter that is not registered yet are left out.
+    Parameters
+    ----------
+    times
+        The chapters' times (:func:`chapter_times`); blocks of a chapter that is not in it
+        (not registered yet) are left out.
+    start_min
+        When the day starts, in minutes after midnight (540: 09:00).
+    plan
+        The blocks of the day.
+
+    Returns
+    -------
+    list of dict
+        ``{"time": "09:00–09:20", "session": …, "minutes": "20"}`` per block.
     """
     rows, now = [], start_min
     for block in _present(plan, times):
@@ -320,8 +346,23 @@ def after_rows(times: dict[str, ChapterTime],
 def group_parts(group: str, times: dict[str, ChapterTime],
                 plans: tuple[tuple[Block, ...], ...] = (WORKSHOP, WORKSHOP_AFTER)
                 ) -> list[tuple[str, str]]:
-    """Every ``(chapter, part)`` a learner of ``group`` works through, in the day and after,
-    in order (registered chapters only)."""
+    """What a learner of one workshop group works through, in the day and after.
+
+    Parameters
+    ----------
+    group
+        One of :data:`GROUPS`.
+    times
+        The chapters' times; parts of chapters not in it are left out.
+    plans
+        The plans to follow, in order.
+
+    Returns
+    -------
+    list of tuple
+        ``(chapter key, part)`` in the order the learner meets them; blocks the whole class
+        shares count for every group.
+    """
     parts = []
     for plan in plans:
         for block in _present(plan, times):
@@ -333,9 +374,20 @@ def group_parts(group: str, times: dict[str, ChapterTime],
 
 def module_rows(times: dict[str, ChapterTime], plan: tuple[Week, ...] = MODULE
                 ) -> list[dict[str, str]]:
-    """The six-week module as table rows: week, topic, in class, homework, minutes of each.
+    """The six-week module as table rows, one per week.
 
-    Activities of a chapter that is not registered yet are left out.
+    Parameters
+    ----------
+    times
+        The chapters' times; activities of a chapter not in it are left out.
+    plan
+        The weeks: ``(topic, in class, homework)``.
+
+    Returns
+    -------
+    list of dict
+        ``week``, ``topic``, ``in class``, ``class min``, ``homework`` and ``homework min``
+        per week, as strings.
     """
     rows = []
     for week, (topic, in_class, homework) in enumerate(plan, start=1):

@@ -5,6 +5,7 @@ found with a plain regular expression — and every invariant is checked against
 or against hand arithmetic, never against the syllabus module's own sums.
 """
 
+import doctest
 import re
 from pathlib import Path
 
@@ -63,6 +64,12 @@ def clock(text: str) -> int:
 def blocks(plan):
     """The blocks of a plan whose chapters are registered (the capstone may not be yet)."""
     return [b for b in plan if b.available(TIMES)]
+
+
+def test_the_modules_examples_run():
+    import kscale_lab.syllabus
+
+    assert doctest.testmod(kscale_lab.syllabus).failed == 0
 
 
 # --- the chapters' own times --------------------------------------------------------------------
