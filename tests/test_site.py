@@ -305,6 +305,7 @@ LINKED_HOSTS = {
     "mybinder.org": "launch buttons (published build)",
     "colab.research.google.com": "launch buttons (published build)",
     "hub.example.edu": "the test build's JupyterHub (tests/conftest.py, TEST_LAUNCH)",
+    "otter-grader.readthedocs.io": "otter-grader's documentation (the teacher's grading page)",
 }
 
 

@@ -24,8 +24,8 @@ from typing import Any
 from kscale_lab.exercises import check_choice, check_number, scoring
 from kscale_lab.units import MiB
 
-__all__ = ["MIN_PYTHON", "Q4_CHOICES", "figure_check", "not_yet", "q1", "q2", "q3", "q4",
-           "report", "score", "widget_check"]
+__all__ = ["MIN_PYTHON", "Q4_CHOICES", "WidgetCheck", "figure_check", "not_yet", "q1", "q2",
+           "q3", "q4", "report", "score", "widget_check"]
 
 #: The Python versions the course supports when its installed metadata cannot say
 #: (``requires-python`` in pyproject.toml is the source; see :func:`required_python`).
@@ -120,28 +120,122 @@ def report() -> bool:
     return ok
 
 
-def widget_check() -> Any:
+# The heartbeat period the widget check's sentence counts with: the kubelet's NodeStatus
+# update frequency and its Lease renew interval, both 10 s (KEP-589). Private, like the
+# helpers below, so that the learner's namespace offers no calculator for question 2.
+_HEARTBEAT_PERIOD_S = 10
+
+
+def _heartbeats_per_min(nodes: int) -> int:
+    """Heartbeats a minute from ``nodes`` kubelets, one every ``_HEARTBEAT_PERIOD_S``."""
+    return nodes * 60 // _HEARTBEAT_PERIOD_S
+
+
+def _sentence(nodes: int) -> str:
+    """What the widget check says when its slider is at ``nodes``."""
+    return (f"The slider is at {nodes}: {nodes} kubelet{'s' if nodes > 1 else ''}, "
+            f"{_heartbeats_per_min(nodes)} heartbeats a minute. If this changes when you move "
+            "the slider, widgets work.")
+
+
+class WidgetCheck:
+    """A slider and a sentence that follows it: moving the slider must change the sentence.
+
+    In Jupyter it shows as the live widget. A page without a kernel (the course's website)
+    cannot recompute the sentence, so there it shows a note that says so instead — with what
+    the sentence says at each position, as a chart and a table — never a slider that moves
+    while nothing changes (the lab explorers do the same, ``kscale_lab.widgets.Explorer``).
+    """
+
+    #: The slider's range and starting position (kubelets).
+    NODES = range(1, 11)
+    START = 1
+
+    def __init__(self) -> None:
+        import ipywidgets as W
+
+        self.slider = W.IntSlider(value=self.START, min=self.NODES.start,
+                                  max=self.NODES.stop - 1, description="nodes",
+                                  continuous_update=False)
+        self.said = W.Output()
+        self.slider.observe(lambda change: self.say(change["new"]), names="value")
+        self.say(self.slider.value)
+        self.widget = W.VBox([self.slider, self.said])
+
+    def say(self, nodes: int) -> None:
+        """Replace the sentence under the slider by the one for ``nodes``."""
+        self.said.clear_output()
+        with self.said:
+            print(_sentence(nodes))
+
+    def figure_png(self) -> bytes:
+        """The sentence's heartbeats a minute at every slider position, as a PNG chart."""
+        import io
+
+        from kscale_lab.style import new_figure
+
+        fig = new_figure(2.6)
+        ax = fig.subplots()
+        nodes = list(self.NODES)
+        ax.plot(nodes, [_heartbeats_per_min(n) for n in nodes], marker="o")
+        ax.plot([self.START], [_heartbeats_per_min(self.START)], marker="o", markersize=10,
+                fillstyle="none", color="black", label="where the slider starts")
+        ax.set_xlabel("slider: nodes (kubelets)")
+        ax.set_ylabel("heartbeats a minute")
+        ax.set_xticks(nodes)
+        ax.set_ylim(0, 1.1 * _heartbeats_per_min(nodes[-1]))
+        ax.legend(loc="upper left", fontsize=8)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80)
+        return buffer.getvalue()
+
+    def figure_alt(self) -> str:
+        first, last = self.NODES.start, self.NODES.stop - 1
+        return (f"A line chart of the heartbeats a minute that the sentence reports against "
+                f"the slider's position: {_heartbeats_per_min(first)} at {first} node, "
+                f"{_heartbeats_per_min(1)} more for each node, {_heartbeats_per_min(last)} at "
+                f"{last} nodes; a ring marks where the slider starts, at {self.START}.")
+
+    def static_html(self) -> str:
+        """What a page without a kernel shows instead of the live slider."""
+        import base64
+        import html
+
+        from kscale_lab.tables import html_table
+
+        png = base64.b64encode(self.figure_png()).decode("ascii")
+        table = html_table(["slider (nodes)", "the sentence under it"],
+                           [(n, _sentence(n)) for n in self.NODES], numeric=[0])
+        return (
+            '<div class="kscale-needs-kernel">'
+            '<p class="kscale-needs-kernel-title">Widget check: needs a running Python kernel'
+            "</p>"
+            "<p>In Jupyter this is a slider (nodes, 1–10) with a sentence under it; moving the "
+            "slider must change the sentence, which shows that widgets render and talk to "
+            "the kernel. This page has no kernel to recompute the sentence, so instead of a "
+            "slider that would move while its sentence stayed, it shows what the sentence "
+            "says at each position. "
+            '<span class="kscale-launch">Run this notebook in Jupyter to check your own '
+            "setup.</span></p>"
+            f'<img src="data:image/png;base64,{png}" alt="{html.escape(self.figure_alt())}">'
+            f"{table}</div>")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """The live widget for Jupyter, and :meth:`static_html` for a page without a kernel."""
+        bundle = dict(self.widget._repr_mimebundle_() or {})
+        bundle["text/plain"] = ("Widget check: a slider and a sentence that follows it; it "
+                                "needs Jupyter with a running kernel to show")
+        bundle["text/html"] = self.static_html()
+        return bundle
+
+
+def widget_check() -> WidgetCheck:
     """A slider and a sentence that follows it: moving the slider must change the sentence.
 
     If the slider does not show at all, or the sentence does not change, widgets are not
     working in this Jupyter (the labs' explorers would not either).
     """
-    import ipywidgets as W
-
-    slider = W.IntSlider(value=1, min=1, max=10, description="nodes",
-                         continuous_update=False)
-    said = W.Output()
-
-    def say(value: int) -> None:
-        said.clear_output()
-        with said:
-            print(f"The slider is at {value}: {value} kubelet{'s' if value > 1 else ''}, "
-                  f"{6 * value} heartbeats a minute. If this changes when you move the "
-                  "slider, widgets work.")
-
-    slider.observe(lambda change: say(change["new"]), names="value")
-    say(slider.value)
-    return W.VBox([slider, said])
+    return WidgetCheck()
 
 
 def figure_check() -> Any:
