@@ -38,7 +38,13 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = re.compile(r"^##\s+Question\s+(\d+)\b")
-ANSWER = re.compile(r"^answer_(\d+)\s*=")
+ANSWER = re.compile(r"^answer(?:_(\d+))?\s*=")
+
+
+def _numbered(source: str, number: int) -> str:
+    """``source`` with a question's plain ``answer`` renamed ``answer_N`` (a hand-out may use
+    one ``answer`` name for every question; the master needs one name per question)."""
+    return re.sub(r"\banswer\b", f"answer_{number}", source)
 
 
 def _otter() -> str:
@@ -76,12 +82,20 @@ def _sections(nb: nbformat.NotebookNode) -> tuple[list, dict[int, list], list]:
 
 
 def _solution_code(cells: list, number: int) -> str:
-    """The worked solution of question ``number``: its hidden cells that set ``answer_N``."""
-    code = [c.source for c in cells if c.cell_type == "code"
-            and "hide-cell" in c.metadata.get("tags", [])]
-    if not any(re.search(rf"^answer_{number}\s*=", s, re.M) for s in code):
+    """The worked solution of question ``number``: its hidden working cells (or, where the
+    solutions notebook shows its working, the code cells that set the answer), with a plain
+    ``answer`` renamed ``answer_N`` and the self-check's own call left out."""
+    code = [c for c in cells if c.cell_type == "code"]
+    hidden = [c for c in code if "hide-cell" in c.metadata.get("tags", [])]
+    sets = re.compile(rf"^answer(?:_{number})?\s*=", re.M)
+    work = hidden if any(sets.search(c.source) for c in hidden) else \
+        [c for c in code if sets.search(c.source)]
+    if not work:
         raise ValueError(f"the solutions notebook's question {number} sets no answer_{number}")
-    return "\n".join(code)
+    check = re.compile(rf"\bex\.q{number}\(")
+    lines = [line for c in work for line in _numbered(c.source, number).splitlines()
+             if not check.search(line)]
+    return "\n".join(lines)
 
 
 def _raw(text: str) -> nbformat.NotebookNode:
@@ -119,15 +133,19 @@ def master(key: str) -> nbformat.NotebookNode:
         cells.append(_raw(f"# BEGIN QUESTION\nname: q{number}\ncheck_cell: false"))
         answered = False
         for cell in questions[number]:
-            if cell.cell_type == "code" and ANSWER.match(cell.source) and \
-                    int(ANSWER.match(cell.source).group(1)) == number:
-                prompt = '""" # BEGIN PROMPT\n' + cell.source + '\n""" # END PROMPT\n'
+            m = ANSWER.match(cell.source) if cell.cell_type == "code" else None
+            if m and int(m.group(1) or number) == number:
+                prompt = '""" # BEGIN PROMPT\n' + _numbered(cell.source, number) + \
+                    '\n""" # END PROMPT\n'
                 # the solutions notebook's own set-up first (imports, helpers), then the work
                 solution = ("# BEGIN SOLUTION NO PROMPT\n" + setup_code + "\n"
                             + _solution_code(worked[number], number) + "\n# END SOLUTION")
                 cells += [_raw("# BEGIN SOLUTION"), nbformat.v4.new_code_cell(prompt + solution),
                           _raw("# END SOLUTION")]
                 answered = True
+            elif cell.cell_type == "code":
+                cells.append(nbformat.v4.new_code_cell(_numbered(cell.source, number),
+                                                       metadata=cell.metadata))
             else:
                 cells.append(cell)
         if not answered:

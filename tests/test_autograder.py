@@ -70,3 +70,17 @@ def test_a_wrong_submission_gets_the_points_the_self_checks_give(assignment, tmp
                    for n in range(1, 8)}
     assert per == self_checks
     assert (score, possible) == (1, 7)
+
+
+def test_every_chapters_exercises_make_an_otter_master():
+    """Every chapter can be graded: each question has a prompt cell, a worked solution and a
+    test that calls the self-check (a hand-out may name every answer just ``answer``)."""
+    from kscale_lab.chapters import CHAPTERS
+
+    for chapter in CHAPTERS:
+        nb = autograder.master(chapter.key)
+        tests = [c.source for c in nb.cells if c.cell_type == "code"
+                 and "BEGIN TEST CONFIG" in c.source]
+        questions = [c for c in nb.cells if c.cell_type == "raw"
+                     and c.source.startswith("# BEGIN QUESTION")]
+        assert len(tests) == len(questions) > 0, chapter.key
