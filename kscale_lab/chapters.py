@@ -23,6 +23,7 @@ from kscale_lab.kube_proxy import KubeProxyModel
 from kscale_lab.model import Model
 from kscale_lab.priority import PriorityModel
 from kscale_lab.scheduler import SchedulerModel
+from kscale_lab.secrets import SecretsModel
 from kscale_lab.watch import WatchModel
 
 __all__ = ["CHAPTERS", "MODELS", "Chapter", "chapter", "get"]
@@ -75,6 +76,9 @@ CHAPTERS: tuple[Chapter, ...] = (
             ("envelope",)),
     Chapter(2, "heartbeats", "Node heartbeats", (HeartbeatsModel(),),
             ("nospace", "images", "writes-stop", "lease", "report-10m")),
+    Chapter(3, "secrets", "Kubelet secrets and configmaps", (SecretsModel(),),
+            ("secrets-polling", "secrets-seats", "secrets-stopgaps", "secrets-watch",
+             "secrets-streams", "secrets-versions")),
     Chapter(4, "kube-proxy", "kube-proxy: iptables vs IPVS", (KubeProxyModel(),),
             ("iptables-rules", "iptables-updates", "ipvs")),
     Chapter(5, "scheduler", "Scheduling throughput", (SchedulerModel(),),
