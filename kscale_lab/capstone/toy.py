@@ -17,9 +17,12 @@ them:
 * every node's kube-proxy: a reflector of every Service's endpoints (chapter 8);
 * the workload (:class:`PodChurn`): pods start at ``pod_churn`` a second (Poisson), each
   bound by the scheduler (one CREATE, chapter 5), announced by six one-shot Events in the
-  events etcd with their 1 h TTL (chapter 6), written ``POD_EVENTS_PER_POD`` times as it
-  runs (straight into etcd: the pods' own writes are no chapter's load; a new pod takes the
-  place of an old one, so the cluster keeps ``nodes × pods_per_node`` pods), and — if it backs
+  events etcd with their 1 h TTL (chapter 6), and written as it runs (straight into etcd:
+  the pods' own writes are no chapter's load). A new pod takes the place (the key) of an old
+  one, so the cluster keeps ``nodes × pods_per_node`` pods: the old pod's kubelet sees it
+  leave (the watch cache sends a DELETED event to a watcher whose selector the object no
+  longer matches), the new pod's kubelet sees its ``POD_EVENTS_PER_POD − 1`` writes, so
+  ``POD_EVENTS_PER_POD`` pod events per pod started reach the kubelets. If it backs
   a Service — changing its endpoints (one UPDATE of the Endpoints object or of its slice).
 
 Each request is counted by source (:class:`SourceClient`), and the apiservers measure the
@@ -197,7 +200,9 @@ class PodChurn:
                                                 ttl_s=3600)
             except (StatusError, NoSpaceError) as err:
                 run.refused(err)
-        for _ in range(POD_EVENTS_PER_POD):          # the pod's own writes: no chapter's load
+        # The pod's own writes (no chapter's load): its kubelet's watch sees them, and the
+        # kubelet of the pod it replaces sees that one leave (a DELETED event: the sixth).
+        for _ in range(POD_EVENTS_PER_POD - 1):
             try:
                 run.db.put(key, POD_WATCH_EVENT_BYTES, value=node)
             except NoSpaceError as err:
