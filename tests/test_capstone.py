@@ -11,7 +11,6 @@ import pytest
 
 from kscale_lab.capstone import CapstoneDimensions, CapstoneModel, assess, endpoint_changes_per_s
 from kscale_lab.capstone.headroom import MECHANISMS
-from kscale_lab.capstone.toy import SIMULATE_MAX_NODES, simulate
 from kscale_lab.capstone.tour import (
     SAME_NODES,
     SWEEP_RELEASES,
@@ -21,6 +20,7 @@ from kscale_lab.capstone.tour import (
     over_releases,
     room,
 )
+from kscale_lab.capstone.toy import SIMULATE_MAX_NODES, simulate
 from kscale_lab.cli import main
 from kscale_lab.control_plane.load import VERBS
 from kscale_lab.dimensions import DimensionConflict
