@@ -82,12 +82,12 @@ class CapstoneDimensions(Dimensions):
     4 secrets and configmaps per pod, and the SLOs' churn of 20 pods/s.
     """
 
+    nodes: int = shared("nodes", 5000, help="One kubelet and one kube-proxy per node")
     version: str = choice(
         "1.13", choices=RELEASES, label="Kubernetes version",
         help="The release the cluster runs (the naive side; the improved side is today's, "
              f"{TODAY}). '1.13' is 1.13.0; 1.12.7, 1.13.5 and 1.14.2 are the patch releases "
              "in which the kubelet's secret watch was switched off and on")
-    nodes: int = shared("nodes", 5000, help="One kubelet and one kube-proxy per node")
     pods_per_node: int = shared("pods_per_node", 30, help="Pods running on each node")
     namespaces: int = shared("namespaces", 200, help="Pods and services spread evenly over "
                                                      "them (the envelope only)")

@@ -25,9 +25,9 @@ SOURCES = {"heartbeats": "#1f78b4", "secrets": "#6a3d9a", "scheduler": "#b15928"
 LOAD_ROWS = (("requests", lambda ld: ld.requests_per_s, "req/s"),
              ("etcd writes", lambda ld: ld.etcd_write_bytes_per_s, "B/s"),
              ("watch bytes", lambda ld: ld.watch_bytes_per_s, "B/s"))
-LABELS = {"envelope": "envelope (1)", "heartbeats": "heartbeats (2)", "secrets": "secrets (3)",
-          "kube-proxy": "kube-proxy (4)", "scheduler": "scheduler (5)", "events": "events (6)",
-          "watch": "watch (7)", "endpoints": "endpoints (8)", "priority": "seats / APF (8)"}
+LABELS = {"envelope": "1 envelope", "heartbeats": "2 heartbeats", "secrets": "3 secrets",
+          "kube-proxy": "4 kube-proxy", "scheduler": "5 scheduler", "events": "6 events",
+          "watch": "7 watch", "endpoints": "8 endpoints", "priority": "8 seats/APF"}
 
 
 def _ratio_text(r: float) -> str:
@@ -47,11 +47,11 @@ def _amount(value: float, unit: str) -> str:
 class CapstoneFigure(ChapterFigure):
     """Top: every chapter's headroom — its load or delay over the limit that breaks it, on a
     logarithmic axis from 0.001 to 1,000 with the limit at 1 — ranked from the most broken,
-    for your release (orange) and today's (teal). Bottom: the load each chapter's clients put
-    on the apiserver and etcd (requests per second, etcd write bytes, watch bytes), as shares
-    of the total, which is written at the end of each bar."""
+    for your release (orange, its ratio written beside it) and today's (teal). Bottom: the load
+    each chapter's clients put on the apiserver and etcd (requests per second, etcd write
+    bytes, watch bytes), as shares of the total, which is written at the end of each bar."""
 
-    height_in = 7.0
+    height_in = 6.4
 
     def layout(self, dims: Any) -> None:
         from kscale_lab.capstone import CapstoneModel
@@ -102,30 +102,31 @@ class CapstoneFigure(ChapterFigure):
         ax, bx, names = self.ax, self.bx, self.names
         lo, hi = RATIO_RANGE
         out: list = []
-        y = np.arange(len(order))
+        plain, hatched = [], []
+        colours_plain, colours_hatched = [], []
         for outcome, colour, dy in ((naive, style.NAIVE, -0.2), (improved, style.IMPROVED, 0.2)):
-            ratios = np.array([outcome.headroom[k] for k in order])
-            shown = np.clip(np.where(ratios > 0, ratios, lo), lo, hi)
-            hatch = ["//" if k == "envelope" else "" for k in order]
-            bars = ax.barh(y + dy, shown - lo, left=lo, height=0.38, color=colour,
-                           hatch=hatch, edgecolor="white", lw=0)
-            out.append(bars)
-            for yi, r, s in zip(y, ratios, shown):
-                text = _ratio_text(r)
-                if r > hi:
-                    text = "▶ " + text
-                out.append(ax.text(min(s * 1.15, hi / 1.6), yi + dy, text, va="center",
-                                   fontsize=FONT, color=colour,
-                                   ha="left" if s * 1.15 < hi / 1.6 else "right"))
-        for yi, k in zip(y, order):
-            broken = naive.headroom[k] > 1 and k != "envelope"
-            out.append(names.text(1.0, yi, LABELS[k], ha="right", va="center", fontsize=FONT,
+            for y, key in enumerate(order):
+                r = outcome.headroom[key]
+                shown = min(max(r, lo), hi) if r > 0 else lo
+                box = _rectangle(lo, y + dy - 0.19, shown, y + dy + 0.19)
+                (hatched if key == "envelope" else plain).append(box)
+                (colours_hatched if key == "envelope" else colours_plain).append(colour)
+        out.append(_boxes(ax, plain, colours_plain))
+        out.append(_boxes(ax, hatched, colours_hatched, hatch="//"))
+        for y, key in enumerate(order):
+            a = naive.headroom[key]
+            edge = max(min(a, hi), lo)
+            text = ("▶ " if a > hi else "") + _ratio_text(a)
+            out.append(ax.text(edge * 1.25, y - 0.2, text, va="center", fontsize=FONT,
+                               color=style.NAIVE))
+            broken = a > 1 and key != "envelope"
+            out.append(names.text(1.0, y, LABELS[key], ha="right", va="center", fontsize=FONT,
                                   fontweight="bold" if broken else "normal"))
         first = naive.first_bottleneck or "nothing"
         today = improved.first_bottleneck or "nothing"
-        out.append(ax.text(0.4, 1.02, f"{comparison.dimensions.nodes:,} nodes · first: {first} "
-                           f"({naive.release}), {today} ({improved.release})",
-                           transform=ax.transAxes, ha="center", va="bottom", fontsize=FONT + 1))
+        out.append(ax.text(0.4, 1.02, f"first: {first} ({naive.release}), {today} "
+                           f"({improved.release})", transform=ax.transAxes, ha="center",
+                           va="bottom", fontsize=FONT + 1))
         out += self._draw_load(bx, naive, improved)
         return out
 
@@ -137,16 +138,33 @@ class CapstoneFigure(ChapterFigure):
             for outcome in (naive, improved):
                 values = {k: get(outcome.loads[k]) for k in SOURCES}
                 rows.append((values, sum(values.values()), unit))
-        left = np.zeros(len(rows))
-        for key, colour in SOURCES.items():
-            share = np.array([v[key] / total if total else 0.0 for v, total, _ in rows])
-            if share.any():
-                out.append(bx.barh(np.arange(len(rows)), share, left=left, height=0.7,
-                                   color=colour, lw=0))
-            left += share
-        for i, (_, total, unit) in enumerate(rows):
+        boxes, colours = [], []
+        for i, (values, total, unit) in enumerate(rows):
+            left = 0.0
+            for key, colour in SOURCES.items():
+                share = values[key] / total if total else 0.0
+                if share > 0:
+                    boxes.append(_rectangle(left, i - 0.35, left + share, i + 0.35))
+                    colours.append(colour)
+                left += share
             out.append(bx.text(1.02, i, _amount(total, unit), va="center", fontsize=FONT))
+        out.append(_boxes(bx, boxes, colours))
         return out
+
+
+def _rectangle(x0: float, y0: float, x1: float, y1: float) -> list[tuple[float, float]]:
+    return [(x0, y0), (x0, y1), (x1, y1), (x1, y0)]
+
+
+def _boxes(ax: Any, boxes: list, colours: list, hatch: str | None = None) -> Any:
+    """All of ``boxes`` as one collection: one artist to add, draw and remove, however many
+    bars (far cheaper than a Rectangle each, which is what keeps the explorer fast)."""
+    from matplotlib.collections import PolyCollection
+
+    coll = PolyCollection(boxes, facecolors=colours, edgecolors="white" if hatch else "none",
+                          linewidths=0, hatch=hatch)
+    ax.add_collection(coll, autolim=False)
+    return coll
 
 
 def plot_releases(outcomes: dict, fig: Any, keys: tuple[str, ...] | None = None) -> Any:
