@@ -189,10 +189,21 @@ def endpoint_changes_per_s(dims: CapstoneDimensions) -> float:
 def chapter_dimensions(dims: CapstoneDimensions, r: Release) -> dict[str, Any]:
     """Every chapter's dimensions for ``dims`` on release ``r`` (see the module docstring).
 
-    Returns a dict by model key (``"envelope"`` … ``"endpoints"``; the apiserver's seats,
-    ``"priority"``, are computed from the others' loads and take no dimensions of their own),
-    with ``"secrets"`` as chapter 3's :class:`~kscale_lab.secrets.SecretsRelease` (its
-    dimensions with the release's Go client, and its strategy).
+    Parameters
+    ----------
+    dims : CapstoneDimensions
+        The cluster.
+    r : Release
+        What the release runs (:func:`kscale_lab.versions.release`).
+
+    Returns
+    -------
+    dict
+        By model key (``"envelope"`` … ``"endpoints"``; the apiserver's seats,
+        ``"priority"``, are computed from the others' loads and take no dimensions of their
+        own), each chapter's dimensions; ``"secrets"`` is chapter 3's
+        :class:`~kscale_lab.secrets.SecretsRelease` (its dimensions with the release's Go
+        client, and its strategy).
     """
     from kscale_lab.endpoints import EndpointsDimensions
     from kscale_lab.envelope import ClusterDimensions

@@ -383,8 +383,22 @@ _CHAPTERS = (("envelope", _envelope), ("heartbeats", _heartbeats), ("secrets", _
 
 def headrooms(dims: Any, r: Release) -> tuple[tuple[Headroom, ...], dict[str, Outcome],
                                               dict[str, ApiLoad]]:
-    """Every chapter's :class:`Headroom` for ``dims`` on release ``r``, in chapter order,
-    with each chapter's outcome and its load (``priority`` last: it reads the others')."""
+    """Every chapter's :class:`Headroom` for ``dims`` on release ``r``.
+
+    Parameters
+    ----------
+    dims : CapstoneDimensions
+        The cluster.
+    r : Release
+        What the release runs (:func:`kscale_lab.versions.release`).
+
+    Returns
+    -------
+    tuple
+        ``(headrooms, outcomes, loads)``: the headrooms in chapter order (``priority`` last:
+        it reads the others' loads), and by model key each chapter's own outcome and its
+        :class:`~kscale_lab.control_plane.ApiLoad`.
+    """
     from kscale_lab.capstone.dimensions import chapter_dimensions
 
     cd = chapter_dimensions(dims, r)

@@ -114,7 +114,20 @@ def _first(rooms: tuple[Headroom, ...], loads: dict[str, ApiLoad],
 
 @lru_cache(maxsize=256)
 def assess(dims: CapstoneDimensions, version: str) -> CapstoneOutcome:
-    """Every chapter at ``dims`` on release ``version`` (cached: dimensions are hashable)."""
+    """Every chapter at ``dims`` on release ``version`` (cached: dimensions are hashable).
+
+    Parameters
+    ----------
+    dims : CapstoneDimensions
+        The cluster (its own ``version`` is ignored here).
+    version : str
+        A release from 1.11 to today (``"1.13"``, ``"1.14.2"``).
+
+    Returns
+    -------
+    CapstoneOutcome
+        Every chapter's headroom, the first bottleneck, each chapter's outcome and load.
+    """
     r = release(version)
     rooms, outcomes, loads = headrooms(dims, r)
     main_ratio = main_etcd_bytes(loads) / (dims.quota_gib * 2**30)
