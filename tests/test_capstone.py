@@ -332,5 +332,14 @@ def test_a_sweep_over_releases_plays_one_frame_per_release():
     assert html.count("data:image/png;base64") == 3
 
 
+@pytest.mark.parametrize("module", ["kscale_lab.versions", "kscale_lab.capstone.model"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
+
+
 def test_every_release_offered_is_one_the_table_reads():
     assert all(release(v).name == v for v in RELEASES)

@@ -127,6 +127,12 @@ def assess(dims: CapstoneDimensions, version: str) -> CapstoneOutcome:
     -------
     CapstoneOutcome
         Every chapter's headroom, the first bottleneck, each chapter's outcome and load.
+
+    >>> o = assess(CapstoneDimensions(nodes=2000), "1.11")
+    >>> o.first_bottleneck, o.by_key("heartbeats").broken
+    ('heartbeats', True)
+    >>> assess(CapstoneDimensions(nodes=2000), "1.14").first_bottleneck is None
+    True
     """
     r = release(version)
     rooms, outcomes, loads = headrooms(dims, r)
