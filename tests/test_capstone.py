@@ -225,6 +225,23 @@ def test_nothing_bites_first_when_every_ratio_is_within_its_limit():
     assert o.first_bottleneck is None and max(o.headroom[k] for k in MECHANISMS) <= 1
 
 
+def test_when_only_the_shared_quota_breaks_the_chapter_holding_most_of_it_is_named():
+    # 8,445 nodes of 40 pods, 1,000 services of 120 backends (IPVS) on 1.14.2: the Leases'
+    # and the Endpoints' bytes fill the main etcd together, neither alone
+    d = CapstoneDimensions(version="1.14.2", nodes=8445, pods_per_node=40, services=1000,
+                           backends_per_service=120, pod_churn=15, hot_objects_per_node=0.0,
+                           proxy_mode="ipvs")
+    o = assess(d, "1.14.2")
+    hb, ep = o.loads["heartbeats"].etcd_bytes, o.loads["endpoints"].etcd_bytes
+    assert max(o.headroom[k] for k in MECHANISMS) < 1 < (hb + ep) / GiB / 2
+    assert o.first_bottleneck == ("heartbeats" if hb > ep else "endpoints")
+
+
+def test_the_toy_refuses_a_cluster_too_big_to_run_event_by_event():
+    with pytest.raises(ValueError, match="nodes must be from 1 to 50"):
+        simulate(TOY.replace(nodes=51))
+
+
 def test_two_clusters_with_the_same_nodes_and_release_break_in_different_chapters():
     firsts = [assess(d, d.version).first_bottleneck for d in SAME_NODES.values()]
     assert len({d.nodes for d in SAME_NODES.values()}) == 1
