@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kscale_lab.capstone import CapstoneModel
 from kscale_lab.endpoints import EndpointsModel
 from kscale_lab.envelope import EnvelopeModel
 from kscale_lab.events import EventsModel
@@ -89,6 +90,9 @@ CHAPTERS: tuple[Chapter, ...] = (
             ("watch-too-old", "watch-overload", "watch-bookmarks", "watch-bookmark-2s")),
     Chapter(8, "endpoints", "What came next: EndpointSlices and API Priority and Fairness",
             (EndpointsModel(), PriorityModel()), ("endpoints-api", "backends-bound")),
+    Chapter(9, "capstone", "Capstone: which bottleneck bites first", (CapstoneModel(),),
+            ("capstone-multidimensional", "capstone-bounds", "capstone-lease-release",
+             "capstone-ipvs-release", "capstone-bookmarks-release")),
 )
 
 #: Every model by its ``kscale run`` key.

@@ -3,6 +3,7 @@
     kscale list                       chapters and their dimensions (range, unit, default)
     kscale run CHAPTER [--DIM V ...]  naive vs improved as a table (one JSON object with --json)
     kscale run CHAPTER --help         that chapter's dimensions, as options
+    kscale bottleneck [--DIM V ...]   which bottleneck bites first (kscale run capstone)
     kscale book                       build the website and serve it (same as ``make book``)
     kscale lab                        open the lab notebooks in JupyterLab (same as ``make lab``)
     kscale handout DEST [KEY ...]     copy the learner notebooks into DEST (never overwrites)
@@ -147,6 +148,21 @@ def _run(args: list[str]) -> str:
     return head + dims + "\n\n" + comparison.table()
 
 
+def _bottleneck(args: list[str]) -> str:
+    """``kscale bottleneck …``: the same as ``kscale run capstone …`` (a cluster's dimensions
+    and ``--version``; ``--json`` for one object)."""
+    if any(a in ("-h", "--help") for a in args):
+        from kscale_lab.chapters import get
+
+        parser = _chapter_parser(get("capstone"))
+        parser.prog = "kscale bottleneck"
+        parser.description = ("Which bottleneck bites first for a cluster on a Kubernetes "
+                              "release, and every chapter's headroom: the same as `kscale "
+                              "run capstone`.")
+        return parser.format_help().rstrip()
+    return _run(["capstone", *args])
+
+
 def repo_root() -> Path:
     """The course checkout this package was installed from (where the Makefile lives)."""
     here = Path(__file__).resolve().parent.parent
@@ -245,13 +261,15 @@ def _main(argv: list[str] | None = None) -> int:
             _echo(_list())
         elif cmd == "run":
             _echo(_run(rest))
+        elif cmd == "bottleneck":
+            _echo(_bottleneck(rest))
         elif cmd == "handout":
             _echo(_handout(rest))
         elif cmd in ("book", "lab"):
             return subprocess.call(["make", cmd, *rest], cwd=repo_root())
         else:
-            raise UsageError(f"unknown command {cmd!r}; commands: list, run, book, lab, "
-                             "handout")
+            raise UsageError(f"unknown command {cmd!r}; commands: list, run, bottleneck, "
+                             "book, lab, handout")
     except UsageError as err:
         _echo(f"kscale: error: {err}", sys.stderr)
         return 2
