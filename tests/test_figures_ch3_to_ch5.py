@@ -138,10 +138,17 @@ def test_legends_sit_off_the_data(name, fig):
 @pytest.mark.parametrize("name, fig", _figures(), ids=lambda v: v if isinstance(v, str) else "")
 def test_nothing_drawn_leaves_the_figure(name, fig):
     """Titles, labels, legends and the data's own texts all lie inside the canvas."""
+    renderer = fig.canvas.get_renderer()
     inside = fig.bbox_inches.padded(0.02)
-    drawn = fig.get_tightbbox(fig.canvas.get_renderer())
-    assert (drawn.x0 >= inside.x0 and drawn.y0 >= inside.y0 and drawn.x1 <= inside.x1
-            and drawn.y1 <= inside.y1), f"{name}: drawn over {drawn}, the figure is {inside}"
+    laid_out = fig.get_tightbbox(renderer)              # what constrained layout placed
+    assert (laid_out.x0 >= inside.x0 and laid_out.y0 >= inside.y0
+            and laid_out.x1 <= inside.x1 and laid_out.y1 <= inside.y1), (
+        f"{name}: drawn over {laid_out}, the figure is {inside}")
+    canvas = fig.bbox.padded(2)                         # the data's texts, kept out of layout
+    outside = [t.get_text()[:30] for t in _texts(fig) if not t.get_in_layout()
+               and not canvas.contains(*t.get_window_extent(renderer).p0)
+               or not t.get_in_layout() and not canvas.contains(*t.get_window_extent(renderer).p1)]
+    assert not outside, f"{name}: data text outside the figure: {outside}"
 
 
 @pytest.mark.parametrize("key", KEYS)

@@ -10,7 +10,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from kscale_lab import style
-from kscale_lab.figures import ChapterFigure
+from kscale_lab.figures import ChapterFigure, keep_out_of_layout
 from kscale_lab.kube_proxy.model import KubeProxyModel, growth_exponent
 from kscale_lab.kube_proxy.sync import SyncRun
 
@@ -78,8 +78,12 @@ class KubeProxyFigure(ChapterFigure):
                     out += ax.plot(dims.services, outcome.network_programming_latency_p99_s,
                                    "^", color=colour, mfc="none", ms=9, mew=1.5)
                 slopes.append(f"{version.label} ∝ S^{round(growth_exponent(xs, ys), 2) + 0.0:.2f}")
-            out.append(ax.text(0.5, 1.02, f"{title}\n{' · '.join(slopes)}", fontsize=FONT,
-                               transform=ax.transAxes, ha="center", va="bottom"))
+            # Aligned on the panels' outer edges, so that the line stays inside the figure.
+            left = ax is self.axes[0]
+            out.append(ax.text(0.0 if left else 1.0, 1.02, f"{title}\n{' · '.join(slopes)}",
+                               fontsize=FONT, transform=ax.transAxes,
+                               ha="left" if left else "right", va="bottom",
+                               multialignment="left" if left else "right"))
         restore = ("full restores" if dims.iptables_restore == "full"
                    else "partial restores (KEP-3453)")
         out.append(self.fig.text(
@@ -87,7 +91,7 @@ class KubeProxyFigure(ChapterFigure):
             f"backends, {dims.endpoint_changes_per_s:g} changes/s;\niptables with {restore}, "
             f"min sync period {dims.min_sync_period_s:g} s",
             ha="center", va="top", fontsize=FONT))
-        return out
+        return keep_out_of_layout(out)
 
 
 def log_axes(ax: Any, xlim: tuple[float, float], ylim: tuple[float, float],

@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from kscale_lab import style
-from kscale_lab.figures import ChapterFigure
+from kscale_lab.figures import ChapterFigure, keep_out_of_layout
 from kscale_lab.scheduler.model import NAIVE_RELEASE, TALK
 from kscale_lab.scheduler.queue import POD_STARTUP_SLO_S, SLO_MAX_CHURN_PODS_PER_S
 from kscale_lab.units import human_seconds
@@ -144,10 +144,11 @@ class SchedulerFigure(ChapterFigure):
         out += bx.bar_label(bars, labels=["unbounded" if v is None else human_seconds(v)
                                           for v in values], fontsize=FONT)
         judged = d.arrival_rate <= SLO_MAX_CHURN_PODS_PER_S
-        out.append(bx.text(0.5, 1.02, f"at {rate_label(d.arrival_rate)} pods/s"
-                           + ("" if judged else "\n(> 20: SLO not judged)"),
-                           transform=bx.transAxes, ha="center", va="bottom", fontsize=FONT))
-        return out
+        out.append(bx.text(1.0, 1.02, f"at {rate_label(d.arrival_rate)} pods/s"  # inside
+                           + ("" if judged else "\n(> 20: SLO not judged)"),         # the figure
+                           transform=bx.transAxes, ha="right", va="bottom",
+                           multialignment="right", fontsize=FONT))
+        return keep_out_of_layout(out)
 
 
 def plot_fixes(fig: Any, curves: dict[str, np.ndarray], nodes: np.ndarray,

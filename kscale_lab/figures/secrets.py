@@ -10,7 +10,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from kscale_lab import style
-from kscale_lab.figures import ChapterFigure
+from kscale_lab.figures import ChapterFigure, keep_out_of_layout
 from kscale_lab.units import human_seconds
 
 #: Every text in these figures is at least this size (points).
@@ -138,7 +138,10 @@ class SecretsFigure(ChapterFigure):
             text = f"{share:.1f} %  ·  {o.get_requests_per_s:,.0f} GET/s"
             if o.rejected_per_s >= 0.005:
                 text += f"  ·  {o.rejected_per_s:,.1f} × 429/s"
-            out.append(self.seats.text(min(share, 60) + 2, row, text, va="center", fontsize=FONT))
+            inside = share > 50                  # a long bar carries its label inside
+            out.append(self.seats.text(share - 1.5 if inside else share + 1.5, row, text,
+                                       va="center", ha="right" if inside else "left",
+                                       color="white" if inside else "black", fontsize=FONT))
         # watches on one connection
         limit = dims.http2_max_streams_per_connection
         wanted = [0, improved.unique_objects_per_node]        # polling holds no watch
@@ -192,7 +195,7 @@ class SecretsFigure(ChapterFigure):
             0.5, 0.995, f"{dims.nodes:,} nodes × {dims.pods_per_node} pods · "
             f"{improved.unique_objects_per_node:,} objects/node · {ttl} · {dims.go_client}",
             ha="center", va="top", fontsize=FONT))
-        return out
+        return keep_out_of_layout(out)
 
 
 def plot_connection_timeline(sims: list, fig: Any, until_s: float = 900.0) -> None:
