@@ -159,7 +159,7 @@ class Comparison:
         a, b = self.naive.formatted(), self.improved.formatted()
         for name, (value, unit) in a.items():
             rows.append((name, value, b[name][0], unit))
-        for name, getter, unit in _LOAD_ROWS:
+        for name, getter, unit in LOAD_ROWS:
             rows.append((name, format_value(getter(self.naive.load), unit),
                          format_value(getter(self.improved.load), unit), unit))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
@@ -173,7 +173,7 @@ class Comparison:
 
 
 #: The rows of the shared load shown under every table (the JSON has all of it).
-_LOAD_ROWS = (
+LOAD_ROWS = (
     ("load: requests", lambda ld: ld.requests_per_s, "req/s"),
     ("load: rejected (429)", lambda ld: ld.rejected_per_s, "req/s"),
     ("load: etcd writes", lambda ld: ld.etcd_write_bytes_per_s, "B/s"),

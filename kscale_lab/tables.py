@@ -86,17 +86,24 @@ class HtmlTable:
         return self.text
 
 
-def comparison_table(comparison: Any) -> str:
+def comparison_table(comparison: Any, *, load: bool = False) -> str:
     """Every metric of a :class:`~kscale_lab.model.Comparison`, naive beside improved.
 
     The version columns are headed by their labels in their colours
-    (:data:`kscale_lab.style.NAIVE`, :data:`~kscale_lab.style.IMPROVED`).
+    (:data:`kscale_lab.style.NAIVE`, :data:`~kscale_lab.style.IMPROVED`). With ``load``, the
+    rows of the control-plane load follow the metrics, as in
+    :meth:`~kscale_lab.model.Comparison.table` (what ``kscale run`` prints).
     """
     naive_version, improved_version = comparison.model.versions
     naive, improved = comparison.naive.formatted(), comparison.improved.formatted()
+    from kscale_lab.model import LOAD_ROWS, format_value
     from kscale_lab.style import IMPROVED, NAIVE
 
     rows = [(name, value, improved[name][0], unit) for name, (value, unit) in naive.items()]
+    if load:
+        rows += [(name, format_value(getter(comparison.naive.load), unit),
+                  format_value(getter(comparison.improved.load), unit), unit)
+                 for name, getter, unit in LOAD_ROWS]
     return html_table(["metric", naive_version.label, improved_version.label, "unit"], rows,
                       numeric=[1, 2],
                       header_styles=["", f"color:{NAIVE}", f"color:{IMPROVED}", ""])

@@ -327,7 +327,8 @@ def test_figures_draw_both_versions():
     fig = MODEL.figure()
     assert len(fig.axes) == 2
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    (legend,) = fig.legends                       # one legend, under the panels
+    labels = [t.get_text() for t in legend.get_texts()]
     assert labels[:2] == ["iptables", "IPVS"]
     lines = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert lines[0].startswith("routing a packet\niptables ∝ S^1.00 · IPVS ∝ S^")

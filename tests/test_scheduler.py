@@ -440,4 +440,5 @@ def test_figure_has_both_releases_the_talk_and_no_minor_ticks():
     assert ax.get_xscale() == "log" and "pods/s" in ax.get_ylabel()
     assert [t.get_text() for t in bx.get_xticklabels()] == ["1.10", "1.14"]
     assert ax.xaxis.get_minor_locator().tick_values(1, 10) == []
-    assert "1.14 loop" in [t.get_text() for t in ax.get_legend().get_texts()]
+    (legend,) = fig.legends                       # one legend, under the panels
+    assert "1.14 loop" in [t.get_text() for t in legend.get_texts()]

@@ -324,13 +324,7 @@ def test_external_links_go_only_to_intended_hosts(built_site: Path) -> None:
 # Pages being rewritten by their owners, with what is still to do there (see the report of
 # the website's rework): a test marks these pages as expected failures until it is done.
 PENDING_ALT = "its figures need alt text written by the chapter's author (MyST-NB :alt:)"
-PENDING = {
-    "book/04-kube-proxy": {"links": "autolinks to KEPs all read 'kubernetes/enhancements'",
-                           "alt": PENDING_ALT},
-    "notebooks/04-kube-proxy": {"alt": PENDING_ALT},
-    "book/05-scheduler": {"alt": PENDING_ALT},
-    "notebooks/05-scheduler": {"alt": PENDING_ALT},
-}
+PENDING: dict[str, dict[str, str]] = {}
 
 
 def pages_for(check: str) -> list:

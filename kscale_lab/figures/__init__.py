@@ -25,7 +25,23 @@ from typing import Any, ClassVar
 
 from kscale_lab.style import new_figure
 
-__all__ = ["ChapterFigure", "new_figure"]
+__all__ = ["ChapterFigure", "keep_out_of_layout", "new_figure"]
+
+
+def keep_out_of_layout(artists: list) -> list:
+    """Take the texts among ``artists`` out of constrained layout, and return ``artists``.
+
+    A :meth:`ChapterFigure.draw` returns what it added; the room for its titles and labels is
+    reserved in :meth:`ChapterFigure.layout` (placeholder titles). A figure drawn in one go
+    (:meth:`~kscale_lab.model.Model.figure`) is laid out after ``draw``, and would otherwise
+    shrink its axes around a long data label, so that two settings no longer share axes.
+    """
+    from matplotlib.text import Text
+
+    for artist in artists:
+        if isinstance(artist, Text):
+            artist.set_in_layout(False)
+    return artists
 
 
 class ChapterFigure(ABC):

@@ -6,12 +6,16 @@ from typing import Any
 
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from kscale_lab import style
-from kscale_lab.figures import ChapterFigure
+from kscale_lab.figures import ChapterFigure, keep_out_of_layout
 from kscale_lab.kube_proxy.model import KubeProxyModel, growth_exponent
 from kscale_lab.kube_proxy.sync import SyncRun
+
+#: Every text in these figures is at least this size (points).
+FONT = style.MIN_FONT_PT
 
 SERVICES_RANGE = (7, 7e4)
 PANELS = (("rules_per_packet", "rules evaluated per new connection", "routing a packet",
@@ -24,29 +28,41 @@ class KubeProxyFigure(ChapterFigure):
     are the cluster the sliders describe, and the triangles (right) its p99 network
     programming latency at the given churn and minimum sync period.
 
-    The legend is static (proxy artists); what changes with the sliders — the growth
-    exponents, the cluster, the restore mode — is one line of text per panel."""
+    The legend is static (proxy artists) and sits under the panels, off the data; what
+    changes with the sliders — the growth exponents, the cluster, the restore mode — is one
+    line of text per panel."""
+
+    height_in = 4.4
+    alt = ("Two log-log panels against the number of services, from 10 to 50,000, iptables "
+           "in orange and IPVS in teal; dots mark the cluster the settings describe (10,000 "
+           "services with 10 backends by default). Left, the rules (or IPVS entries) the "
+           "first packet of a connection is checked against: the iptables line rises "
+           "straight, in proportion to the services, to thousands of rules at the default "
+           "cluster; the IPVS line stays at about 2 up to a thousand services and then "
+           "rises gently, to about 20. Right, the time to apply one endpoint change on its "
+           "own: iptables rises in proportion to the services, to seconds at the default "
+           "cluster, while IPVS stays flat at a tenth of a millisecond; hollow triangles "
+           "mark the p99 network programming latency at the chosen churn, above the "
+           "iptables dot. The growth exponents are printed above each panel: about 1 for "
+           "iptables, 0 for an IPVS change.")
 
     def layout(self, dims: Any) -> None:
         self.axes = self.fig.subplots(1, 2)
         for ax, (_, ylabel, _title, ylim) in zip(self.axes, PANELS):
             ax.set_xlabel("services")
             ax.set_ylabel(ylabel)
-            ax.set_title(" \n ", fontsize=9)  # room for the lines drawn with the data
+            ax.set_title(" \n ", fontsize=FONT)  # room for the lines drawn with the data
             log_axes(ax, SERVICES_RANGE, ylim)
             ax.xaxis.set_major_formatter(FuncFormatter(_compact))
-        self.fig.suptitle(" ", fontsize=9)    # room for the line that names the cluster
+        self.fig.suptitle(" \n ", fontsize=FONT)  # room for the lines naming the cluster
         versions = KubeProxyModel.versions
-        self.axes[0].legend(handles=[Line2D([], [], color=style.colour(v), label=v.label)
-                                     for v in versions]
-                            + [Line2D([], [], ls="", marker="o", color="0.3",
-                                      label="your cluster")],
-                            loc="upper left", handlelength=1.2)
-        self.axes[1].legend(handles=[
-            Line2D([], [], color="0.3", marker="o", label="one change, alone"),
-            Line2D([], [], ls="", marker="^", mfc="none", color="0.3",
-                   label="p99 network programming\nlatency at this churn")],
-            loc="upper left", handlelength=1.2)
+        self.fig.legend(handles=[Line2D([], [], color=style.colour(v), label=v.label)
+                                 for v in versions]
+                        + [Line2D([], [], ls="", marker="o", color="0.3",
+                                  label="your cluster: one change, alone"),
+                           Line2D([], [], ls="", marker="^", mfc="none", color="0.3",
+                                  label="p99 network programming latency")],
+                        loc="outside lower center", ncols=2, handlelength=1.2, fontsize=FONT)
 
     def draw(self, comparison: Any) -> list:
         dims = comparison.dimensions
@@ -62,16 +78,20 @@ class KubeProxyFigure(ChapterFigure):
                     out += ax.plot(dims.services, outcome.network_programming_latency_p99_s,
                                    "^", color=colour, mfc="none", ms=9, mew=1.5)
                 slopes.append(f"{version.label} ∝ S^{round(growth_exponent(xs, ys), 2) + 0.0:.2f}")
-            out.append(ax.text(0.5, 1.02, f"{title}\n{' · '.join(slopes)}", fontsize=9,
-                               transform=ax.transAxes, ha="center", va="bottom"))
+            # Aligned on the panels' outer edges, so that the line stays inside the figure.
+            left = ax is self.axes[0]
+            out.append(ax.text(0.0 if left else 1.0, 1.02, f"{title}\n{' · '.join(slopes)}",
+                               fontsize=FONT, transform=ax.transAxes,
+                               ha="left" if left else "right", va="bottom",
+                               multialignment="left" if left else "right"))
         restore = ("full restores" if dims.iptables_restore == "full"
                    else "partial restores (KEP-3453)")
         out.append(self.fig.text(
-            0.5, 0.99, f"dots: {dims.services:,} services × {dims.backends_per_service:,} "
-            f"backends; iptables with {restore}, min sync period "
-            f"{dims.min_sync_period_s:g} s; {dims.endpoint_changes_per_s:g} changes/s",
-            ha="center", va="top", fontsize=9))
-        return out
+            0.5, 0.995, f"dots: {dims.services:,} services × {dims.backends_per_service:,} "
+            f"backends, {dims.endpoint_changes_per_s:g} changes/s;\niptables with {restore}, "
+            f"min sync period {dims.min_sync_period_s:g} s",
+            ha="center", va="top", fontsize=FONT))
+        return keep_out_of_layout(out)
 
 
 def log_axes(ax: Any, xlim: tuple[float, float], ylim: tuple[float, float],
@@ -123,7 +143,7 @@ def plot_rollout(runs: list[SyncRun], fig: Any, until_s: float | None = None) ->
         if side == "naive":
             bars = [(s, e - s) for s, e, _ in run.syncs if s <= until]
             ax.broken_barh(bars, (-2.1, 0.8), facecolors=c, alpha=0.55, edgecolor="white")
-            ax.text(until, -1.7, "syncs ", ha="right", va="center", fontsize=8, color=c)
+            ax.text(until, -1.7, "syncs ", ha="right", va="center", fontsize=FONT, color=c)
         label = {v.side: v.label for v in KubeProxyModel.versions}[side]
         ax.set_title(f"{label}: mean lag {run.mean_lag_s() * 1000:,.1f} ms"
                      if run.mean_lag_s() < 1 else
@@ -131,7 +151,19 @@ def plot_rollout(runs: list[SyncRun], fig: Any, until_s: float | None = None) ->
         ax.set_ylim(-2.4, steps + 0.8)
         ax.set_yticks(range(0, steps + 1, max(1, steps // 5)))
         ax.set_ylabel("new backends")
-    axes[0].legend(loc="upper left", fontsize=8)
+    labels = {v.side: v.label for v in KubeProxyModel.versions}
+    sides = [getattr(r.version, "side", r.version) for r in runs]
+    handles = [Line2D([], [], color=style.LIMIT, ls="--", lw=1.2,
+                      label="new backends in the Deployment")]
+    handles += [Line2D([], [], color=style.colour(side),
+                       label=f"new backends in the kernel ({labels[side]})") for side in sides]
+    handles.append(Line2D([], [], ls="", marker="|", ms=6, color=style.NEUTRAL,
+                          label="other endpoint changes"))
+    if "naive" in sides:
+        handles.append(Patch(color=style.colour("naive"), alpha=0.55,
+                             label="iptables syncs (whole table each)"))
+    # Under the panels, off the data.
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=FONT)
     axes[-1].set_xlabel("time (s)")
     axes[-1].set_xlim(0, until)
 
@@ -168,12 +200,14 @@ def plot_measured(timings: list, fig: Any, backends_per_service: int = 10) -> No
     for axis, title in ((ax, "one iptables-restore"), (bx, "one iptables -A of one rule")):
         log_axes(axis, (rules[0] * 0.8, rules[-1] * 1.25), (1e-3, 30))
         axis.set_xlabel("rules in the nat table")
-        axis.set_title(title, fontsize=10)
-        axis.legend(loc="upper left", fontsize=7)
+        axis.set_title(title, fontsize=FONT)
     ax.set_ylabel("wall time on this machine (s)")
     if not timings:
         bx.text(0.5, 0.5, "not measured on this machine:\nthe model alone",
-                transform=bx.transAxes, ha="center", fontsize=9, color=style.LIMIT)
+                transform=bx.transAxes, ha="center", fontsize=FONT, color=style.LIMIT)
+    handles = [*ax.get_lines(), *bx.get_lines()]
+    fig.legend(handles=handles, labels=[h.get_label() for h in handles],
+               loc="outside lower center", ncols=2, fontsize=FONT)   # off the data
 
 
 def plot_latency_cdf(outcomes: list, fig: Any) -> None:
@@ -186,7 +220,7 @@ def plot_latency_cdf(outcomes: list, fig: Any) -> None:
         ax.plot(t, [dist.cdf(x) for x in t], color=colour, label=label)
     for q in (0.5, 0.99):
         ax.axhline(q, color=style.LIMIT, lw=0.8, ls=":")
-        ax.text(6e-5, q, f"p{q * 100:g} ", va="bottom", fontsize=8, color=style.LIMIT)
+        ax.text(6e-5, q, f"p{q * 100:g} ", va="bottom", fontsize=FONT, color=style.LIMIT)
     ax.set_xscale("log")
     ax.set_xlim(5e-5, 100)
     ax.set_ylim(0, 1.02)
@@ -195,4 +229,34 @@ def plot_latency_cdf(outcomes: list, fig: Any) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(_tick))
     ax.set_xlabel("time from an endpoint change until its rules are in place (s)")
     ax.set_ylabel("fraction of changes")
-    ax.legend(loc="center left", bbox_to_anchor=(0.2, 0.5), fontsize=8)
+    fig.legend(loc="outside lower center", ncols=1, fontsize=FONT)    # off the data
+
+
+def plot_backends(comparisons: list, fig: Any, threshold: int = 250) -> None:
+    """The other dimension that suffers: against the backends per service (log-log), the
+    rules (entries) in the kernel (left) and the proxier time of one rolling update of one
+    service (right), one line per proxier; the envelope's threshold dashed.
+
+    ``comparisons`` are :class:`~kscale_lab.model.Comparison` records of
+    :class:`~kscale_lab.kube_proxy.model.KubeProxyModel` that differ only in
+    ``backends_per_service``."""
+    backends = [c.dimensions.backends_per_service for c in comparisons]
+    ax, bx = fig.subplots(1, 2)
+    for version in KubeProxyModel.versions:
+        outs = [c.outcome(version) for c in comparisons]
+        colour = style.colour(version)
+        ax.plot(backends, [o.rules_total for o in outs], color=colour, label=version.label)
+        bx.plot(backends, [o.rolling_update_s for o in outs], color=colour)
+    log_axes(ax, (0.8, 700), (1e4, 3e7))
+    log_axes(bx, (0.8, 700), (1e-4, 1e7), every=(1, 2))
+    for axis in (ax, bx):
+        axis.set_xlabel("backends per service")
+        axis.axvline(threshold, color=style.LIMIT, ls="--", lw=1)
+    ax.plot([], [], color=style.LIMIT, ls="--", lw=1,
+            label=f"the envelope's threshold ({threshold} per service)")
+    ax.set_ylabel("rules (entries) in the kernel")
+    ax.set_title(f"kernel rules, {comparisons[0].dimensions.services:,} services",
+                 fontsize=FONT)
+    bx.set_ylabel("proxier time (s)")
+    bx.set_title("one rolling update", fontsize=FONT)
+    fig.legend(loc="outside lower center", ncols=3, fontsize=FONT)    # off the data

@@ -10,8 +10,11 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from kscale_lab import style
-from kscale_lab.figures import ChapterFigure
+from kscale_lab.figures import ChapterFigure, keep_out_of_layout
 from kscale_lab.units import human_seconds
+
+#: Every text in these figures is at least this size (points).
+FONT = style.MIN_FONT_PT
 
 #: Fixed ranges, wide enough for every slider value.
 WATCHES_RANGE = (0.8, 40_000.0)          # watches on one kubelet: up to 500 pods × 50 objects
@@ -51,38 +54,57 @@ class SecretsFigure(ChapterFigure):
     * how long a changed Secret or ConfigMap takes to reach the kubelet;
     * one node's heartbeats over the hour after the kubelets start: the gap before each
       answered heartbeat, against the node-monitor-grace-period.
+
+    The three bar panels are stacked above the heartbeat panel, each as wide as the figure
+    so that its labels fit at the course's text size; the legend sits under the figure, off
+    the data.
     """
 
-    height_in = 5.4
+    height_in = 7.9
+    alt = ("Four panels, one above the other, comparing polling kubelets (Cache, orange) with "
+           "watching ones (Watch, teal). First, horizontal bars: the share of the apiserver's "
+           "read-only seats the kubelets' GETs hold, with their GETs per second (about 12 % "
+           "and 4,600 GETs per second at the defaults); the Watch bar stays at zero. Second, "
+           "on a log scale: the watches one kubelet keeps on its HTTP/2 connection, against a "
+           "dashed line at the stream limit (250 by default); Cache has none, and Watch has "
+           "331 at the defaults, more than the limit. Third, on a log scale from a "
+           "millisecond to a day: how long a changed secret takes to reach the kubelet, "
+           "minutes for Cache and at once for Watch. Last, one node's heartbeats over the "
+           "hour after the kubelets start: the gap before each answered heartbeat against a "
+           "dashed line at the grace period (40 seconds by default). The gaps stay at "
+           "10 seconds for both versions, unless the kubelet is built with Go 1.10–1.11 and "
+           "watches more objects than its connection has streams: then the Watch kubelet's "
+           "gaps jump to minutes, far above the grace period, and its node goes NotReady.")
 
     def layout(self, dims: Any) -> None:
         from kscale_lab.secrets.model import HORIZON_S, SecretsModel
 
-        grid = self.fig.add_gridspec(2, 2, height_ratios=[1, 1.25])
-        self.seats = self.fig.add_subplot(grid[0, 0])
-        self.streams = self.fig.add_subplot(grid[0, 1])
-        self.delay = self.fig.add_subplot(grid[1, 0])
-        self.beats = self.fig.add_subplot(grid[1, 1])
+        grid = self.fig.add_gridspec(4, 1, height_ratios=[1, 1.35, 1, 2.3])
+        self.seats = self.fig.add_subplot(grid[0])
+        self.streams = self.fig.add_subplot(grid[1])
+        self.delay = self.fig.add_subplot(grid[2])
+        self.beats = self.fig.add_subplot(grid[3])
         labels = ["Watch", "Cache"]
         for ax in (self.seats, self.streams, self.delay):
             ax.set_ylim(-0.6, 1.6)
             ax.set_yticks([0, 1], labels)
             ax.grid(axis="y", visible=False)
+        self.streams.set_ylim(-1.5, 1.6)          # a row under the bars for the note
         s = self.seats
         s.set_xlim(0, 100)
         s.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100 %"])
-        s.set_title("read-only seats in use", fontsize=10)
+        s.set_title("read-only seats in use", fontsize=FONT)
         w = self.streams
         w.set_xscale("log")
         w.set_xlim(*WATCHES_RANGE)
         _log_ticks(w, "x", [1, 10, 100, 1000, 10_000], _count)
-        w.set_title("watches on one kubelet's connection", fontsize=10)
-        w.text(1.0, 1, "none: GETs come and go", va="center", fontsize=8)
+        w.set_title("watches on one kubelet's connection", fontsize=FONT)
+        w.text(1.0, 1, "none: GETs come and go", va="center", fontsize=FONT)
         d = self.delay
         d.set_xscale("log")
         d.set_xlim(*DELAY_RANGE)
         _log_ticks(d, "x", [1e-3, 1, 60, 3600, 86400], _seconds)
-        d.set_title("a changed secret reaches the kubelet after", fontsize=10)
+        d.set_title("a changed secret reaches the kubelet after", fontsize=FONT)
         b = self.beats
         b.set_yscale("log")
         b.set_ylim(*GAP_RANGE)
@@ -91,15 +113,17 @@ class SecretsFigure(ChapterFigure):
         b.set_xticks([0, 15, 30, 45, 60])
         b.set_xlabel("time after the kubelets start (min)")
         b.set_ylabel("gap before a heartbeat")
-        b.set_title(" \n ", fontsize=10)        # room for the title drawn with the data
+        b.set_title(" \n ", fontsize=FONT)       # room for the title drawn with the data
         naive, improved = SecretsModel.versions
-        b.legend(handles=[
+        # Under the figure, off the data (heartbeat gaps can reach any height).
+        self.fig.legend(handles=[
             Line2D([], [], lw=2.5, color=style.NAIVE, label=naive.label),
             Line2D([], [], ls="", marker="s", ms=5, mfc="none", color=style.IMPROVED,
-                   label=improved.label)] + [
-            Line2D([], [], color=style.LIMIT, ls="--", lw=1, label="grace period")],
-            loc="upper right", fontsize=8)
-        self.fig.suptitle(" ", fontsize=10)       # room for the line drawn with the data
+                   label=improved.label),
+            Line2D([], [], color=style.LIMIT, ls="--", lw=1,
+                   label="limit: stream limit, grace period")],
+            loc="outside lower center", ncols=2, fontsize=FONT)
+        self.fig.suptitle(" ", fontsize=FONT)     # room for the line drawn with the data
 
     def draw(self, comparison: Any) -> list:
         dims = comparison.dimensions
@@ -114,14 +138,17 @@ class SecretsFigure(ChapterFigure):
             text = f"{share:.1f} %  ·  {o.get_requests_per_s:,.0f} GET/s"
             if o.rejected_per_s >= 0.005:
                 text += f"  ·  {o.rejected_per_s:,.1f} × 429/s"
-            out.append(self.seats.text(min(share, 60) + 2, row, text, va="center", fontsize=8))
+            inside = share > 50                  # a long bar carries its label inside
+            out.append(self.seats.text(share - 1.5 if inside else share + 1.5, row, text,
+                                       va="center", ha="right" if inside else "left",
+                                       color="white" if inside else "black", fontsize=FONT))
         # watches on one connection
         limit = dims.http2_max_streams_per_connection
         wanted = [0, improved.unique_objects_per_node]        # polling holds no watch
         out.append(self.streams.barh(rows, [max(v, 1e-9) for v in wanted], color=colours,
                                      height=0.6, left=WATCHES_RANGE[0]))
         out.append(self.streams.axvline(limit, color=style.LIMIT, ls="--", lw=1))
-        out.append(self.streams.text(limit, 1.55, f" {limit:,} streams", fontsize=8,
+        out.append(self.streams.text(limit, 1.55, f" {limit:,} streams", fontsize=FONT,
                                      va="top", color=style.LIMIT))
         if improved.blocked_nodes:
             note = f"{wanted[1] - limit:,} wait; so does the heartbeat"
@@ -129,17 +156,17 @@ class SecretsFigure(ChapterFigure):
             note = f"{improved.tcp_connections_per_node} connections"
         else:
             note = "1 connection"
-        out.append(self.streams.text(1.0, -0.45, f"{wanted[1]:,} watches · {note}",
-                                     fontsize=8, va="center"))
+        out.append(self.streams.text(1.0, -1.0, f"{wanted[1]:,} watches · {note}",
+                                     fontsize=FONT, va="center"))
         # staleness
         delays = [o.propagation_delay_s for o in (naive, improved)]
         shown = [min(max(d, DELAY_RANGE[0]), DELAY_RANGE[1]) for d in delays]
         out.append(self.delay.barh(rows, shown, color=colours, height=0.6,
                                    left=DELAY_RANGE[0]))
-        for row, d in zip(rows, delays):
+        for row, d, width in zip(rows, delays, shown):
             label = "≈ 0 (at once)" if d < DELAY_RANGE[0] else human_seconds(d)
-            out.append(self.delay.text(max(d, DELAY_RANGE[0]) * 1.6, row, label, va="center",
-                                       fontsize=8))
+            out.append(self.delay.text((DELAY_RANGE[0] + width) * 1.5, row, label,
+                                       va="center", fontsize=FONT))
         # heartbeats
         out.append(self.beats.axhline(dims.grace_period_s, color=style.LIMIT, ls="--", lw=1))
         for version, o in comparison:
@@ -155,20 +182,20 @@ class SecretsFigure(ChapterFigure):
                                        ms=5, color=colour, mfc="none", mew=1.2)
             if hb.longest_gap_s >= hb.horizon_s - 1e-9 and not len(hb.answered_s):
                 out.append(self.beats.text(1, GAP_RANGE[1] / 2, "no heartbeat answered in "
-                                           "the hour", color=colour, fontsize=8, va="top"))
+                                           "the hour", color=colour, fontsize=FONT, va="top"))
         if improved.blocked_nodes:
             note = (f"Watch: NotReady {100 * improved.notready_nodes / dims.nodes:.0f} % of "
                     f"the hour, marked {improved.notready_marks_per_node:.0f}×")
         else:
             note = "no node goes NotReady"
-        out.append(self.beats.text(0.5, 1.02, f"one node's heartbeats\n{note}", fontsize=10,
+        out.append(self.beats.text(0.5, 1.02, f"one node's heartbeats\n{note}", fontsize=FONT,
                                    ha="center", va="bottom", transform=self.beats.transAxes))
         ttl = f"TTL {dims.ttl_s:g} s" + ("" if dims.cache_ttl_s else " (TTL controller)")
         out.append(self.fig.text(
             0.5, 0.995, f"{dims.nodes:,} nodes × {dims.pods_per_node} pods · "
             f"{improved.unique_objects_per_node:,} objects/node · {ttl} · {dims.go_client}",
-            ha="center", va="top", fontsize=9))
-        return out
+            ha="center", va="top", fontsize=FONT))
+        return keep_out_of_layout(out)
 
 
 def plot_connection_timeline(sims: list, fig: Any, until_s: float = 900.0) -> None:
@@ -191,7 +218,7 @@ def plot_connection_timeline(sims: list, fig: Any, until_s: float = 900.0) -> No
                 label="requests waiting for a stream")
         limit = dims.http2_max_streams_per_connection
         ax.axhline(limit, color=style.LIMIT, ls="--", lw=1)
-        ax.text(until_s / 60, limit, f"{limit} streams ", ha="right", va="bottom", fontsize=8,
+        ax.text(until_s / 60, limit, f"{limit} streams ", ha="right", va="bottom", fontsize=FONT,
                 color=style.LIMIT)
         top = 1.35 * max(limit, sample.streams_in_use.max(), sample.waiting_requests.max(), 1)
         beats = sim.heartbeats[0]
@@ -207,7 +234,7 @@ def plot_connection_timeline(sims: list, fig: Any, until_s: float = 900.0) -> No
         ax.set_ylim(0, top)
         ax.set_ylabel("streams / requests")
         ax.set_title(f"{dims.unique_objects_per_node} watches, kubelet built with "
-                     f"{dims.go_client}", loc="left", fontsize=10)
+                     f"{dims.go_client}", loc="left", fontsize=FONT)
     colour = style.colour(sims[-1].version) if sims[-1].version != "naive" else style.NEUTRAL
     fig.legend(handles=[
         Patch(color=colour, alpha=0.35, label="streams in use"),
@@ -215,7 +242,7 @@ def plot_connection_timeline(sims: list, fig: Any, until_s: float = 900.0) -> No
         Line2D([], [], ls="", marker="|", ms=9, mew=1.5, color=style.LIMIT,
                label="heartbeat answered"),
         Patch(color=style.NAIVE, alpha=0.12, label="node NotReady")],
-        loc="outside lower center", fontsize=8, ncols=4)
+        loc="outside lower center", fontsize=FONT, ncols=2)
     axes[-1].set_xlabel("time after the kubelet starts (min)")
     axes[-1].set_xlim(0, until_s / 60)
 
@@ -236,8 +263,7 @@ def plot_read_load(comparisons: list, fig: Any) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("nodes")
     ax.set_ylabel("per second / open")
-    ax.set_title("load on the apiserver", fontsize=10)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title("load on the apiserver", fontsize=FONT)
     share = [100 * c.naive.readonly_inflight_share for c in comparisons]
     stale = [c.naive.propagation_delay_s for c in comparisons]
     bx.plot(nodes, share, color=style.NAIVE, label="Cache: seats in use (%)")
@@ -246,16 +272,21 @@ def plot_read_load(comparisons: list, fig: Any) -> None:
     bx.set_ylabel("read-only seats in use (%)", color=style.NAIVE)
     bx.set_ylim(0, max(100.0, 1.1 * max(share)))
     cx = bx.twinx()
-    cx.plot(nodes, np.array(stale) / 60, color=style.NEUTRAL, ls="--")
+    cx.plot(nodes, np.array(stale) / 60, color=style.NEUTRAL, ls="--",
+            label="Cache: staleness (min)")
     cx.set_ylabel("Cache: staleness (min)", color=style.NEUTRAL)
     cx.set_ylim(0, 1.15 * max(stale) / 60)
     cx.grid(False)
     cx.spines["right"].set_visible(True)
-    bx.set_title("what polling costs", fontsize=10)
+    bx.set_title("what polling costs", fontsize=FONT)
     for axis in (ax, bx):
         axis.set_xticks([10, 100, 1000, 10_000], ["10", "100", "1,000", "10,000"])
         axis.xaxis.set_minor_locator(NullLocator())
         axis.set_xlim(nodes[0], nodes[-1])
+    # Under the panels, off the data.
+    handles = [*ax.get_lines(), *bx.get_lines(), *cx.get_lines()]
+    fig.legend(handles=handles, labels=[h.get_label() for h in handles],
+               loc="outside lower center", ncols=2, fontsize=FONT)
 
 
 def plot_stream_cliff(objects: np.ndarray, outcomes: dict[str, list], fig: Any,
@@ -272,7 +303,7 @@ def plot_stream_cliff(objects: np.ndarray, outcomes: dict[str, list], fig: Any,
         bx.plot(objects, [100 * o.notready_nodes / max(o.blocked_nodes, 1)
                           if o.blocked_nodes else 0.0 for o in outs], color=colour, ls=ls)
     ax.axhline(grace_period_s, color=style.LIMIT, ls="--", lw=1)
-    ax.text(objects[0], grace_period_s, " grace period", va="bottom", fontsize=8,
+    ax.text(objects[0], grace_period_s, " grace period", va="bottom", fontsize=FONT,
             color=style.LIMIT)
     ax.set_yscale("log")
     _log_ticks(ax, "y", [10, 60, 300, 3600], _seconds)
@@ -284,5 +315,6 @@ def plot_stream_cliff(objects: np.ndarray, outcomes: dict[str, list], fig: Any,
         axis.axvline(limit, color=style.LIMIT, lw=0.8, ls=":")
         axis.set_xlabel("objects the kubelet watches")
         axis.set_xlim(objects[0], objects[-1])
-    bx.text(limit, 95, f" {limit} streams", fontsize=8, color=style.LIMIT, va="top")
-    ax.legend(loc="center left", fontsize=8)
+    bx.text(limit, 95, f" {limit} streams", fontsize=FONT, color=style.LIMIT, va="top")
+    fig.legend(handles=ax.get_lines()[:len(outcomes)], loc="outside lower center",
+               ncols=len(outcomes), fontsize=FONT)     # under the panels, off the data
