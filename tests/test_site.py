@@ -305,6 +305,8 @@ LINKED_HOSTS = {
     "mybinder.org": "launch buttons (published build)",
     "colab.research.google.com": "launch buttons (published build)",
     "hub.example.edu": "the test build's JupyterHub (tests/conftest.py, TEST_LAUNCH)",
+    "protobuf.dev": "protobuf's wire format, which chapter 8's protobuf-like encoding follows",
+    "otter-grader.readthedocs.io": "the documentation of otter-grader, the teacher's autograder",
 }
 
 
