@@ -68,13 +68,17 @@ class EndpointsFigure(ChapterFigure):
         # named in the captions: a label would not fit beside them at a readable size.
         self.bx.text(1.3, ETCD_MAX_REQUEST_BYTES * 1.25, "etcd limit 1.5 MiB",
                      fontsize=FONT, color=style.LIMIT)
-        handles = [Line2D([], [], color=style.colour(v), label=v.label)
-                   for v in EndpointsModel.versions]
-        handles += [Line2D([], [], color=style.LIMIT, lw=1.2, label="one backend change"),
-                    Line2D([], [], color=style.LIMIT, lw=1.2, ls="--",
-                           label="rolling update")]
-        # Under the panels, off the data (the curves cross the whole axes).
-        self.fig.legend(handles=handles, loc="outside lower center", ncols=2)
+        # Under the panels, off the data (the curves cross the whole axes): the colours
+        # under the left one, the line styles under the right one. Legends of the axes, not
+        # of the figure, so that a sweep player's strip under the figure stays free.
+        self.ax.legend(handles=[Line2D([], [], color=style.colour(v), label=v.label)
+                                for v in EndpointsModel.versions],
+                       loc="upper center", bbox_to_anchor=(0.5, -0.2))
+        self.bx.legend(handles=[Line2D([], [], color=style.LIMIT, lw=1.2,
+                                       label="one backend change"),
+                                Line2D([], [], color=style.LIMIT, lw=1.2, ls="--",
+                                       label="rolling update")],
+                       loc="upper center", bbox_to_anchor=(0.5, -0.2))
 
     def draw(self, comparison: Any) -> list:
         dims = comparison.dimensions

@@ -51,10 +51,11 @@ class PriorityFigure(ChapterFigure):
         self.ax.set_xlabel("seats (outline: the limit; filled: in use)")
         self.ax.axhline(1.5, color=style.LIMIT, lw=0.6)
         self.ax.set_title(" \n ")          # room for the data's two-line title
-        # Under the panels, off the data (a busy level's bar crosses the whole axes).
-        self.fig.legend(handles=[Patch(color=style.colour(v), label=v.label)
-                                 for v in PriorityModel.versions], loc="outside lower center",
-                        ncols=2)
+        # Under the panel, off the data (a busy level's bar crosses the whole axes); a legend
+        # of the axes, not of the figure, so that a sweep player's strip stays free.
+        self.ax.legend(handles=[Patch(color=style.colour(v), label=v.label)
+                                for v in PriorityModel.versions], loc="upper center",
+                       bbox_to_anchor=(0.5, -0.14))
         self.bx.set_ylim(0, 100)
         self.bx.set_xlim(-0.6, len(CLIENTS) - 0.4)
         self.bx.set_xticks(range(len(CLIENTS)), CLIENTS)

@@ -51,7 +51,7 @@ class WatchFigure(ChapterFigure):
     def layout(self, dims: Any) -> None:
         from kscale_lab.watch import WatchModel
 
-        self.ax, self.bx = self.fig.subplots(1, 2, width_ratios=[3, 1])
+        self.ax, self.bx = self.fig.subplots(1, 2, width_ratios=[2.5, 1])
         ax, bx = self.ax, self.bx
         ax.set_yscale("log")
         ax.set_ylim(*RATE_RANGE)
