@@ -301,12 +301,11 @@ LINKED_HOSTS = {
     "github.com": "Kubernetes' sources, KEPs and the community repository; the course's own",
     "kubernetes.io": "Kubernetes documentation",
     "etcd.io": "etcd documentation",
+    "protobuf.dev": "protobuf's wire format, which chapter 8's protobuf-like encoding follows",
     "sched.co": "the 2018 KubeCon talk the slides point to",
     "mybinder.org": "launch buttons (published build)",
     "colab.research.google.com": "launch buttons (published build)",
     "hub.example.edu": "the test build's JupyterHub (tests/conftest.py, TEST_LAUNCH)",
-    "protobuf.dev": "protobuf's wire format, which chapter 8's protobuf-like encoding follows",
-    "otter-grader.readthedocs.io": "the documentation of otter-grader, the teacher's autograder",
 }
 
 
