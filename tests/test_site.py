@@ -301,6 +301,7 @@ LINKED_HOSTS = {
     "github.com": "Kubernetes' sources, KEPs and the community repository; the course's own",
     "kubernetes.io": "Kubernetes documentation",
     "etcd.io": "etcd documentation",
+    "protobuf.dev": "protobuf's wire format, which chapter 8's protobuf-like encoding follows",
     "sched.co": "the 2018 KubeCon talk the slides point to",
     "mybinder.org": "launch buttons (published build)",
     "colab.research.google.com": "launch buttons (published build)",

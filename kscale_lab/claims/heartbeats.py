@@ -16,7 +16,8 @@ SLIDE = "Too many node revisions"
 @claim("nospace", slide=SLIDE, says="Etcd disk fills up, causing NoSpace alarm",
        how="predicted",
        tolerance=Shows("NOSPACE within one simulated hour at 5,000 nodes with the defaults "
-                       "(2 GiB quota, 5-minute compaction, ~20 KB Nodes every 10 s)"))
+                       "(2 GiB quota, 5-minute compaction, Node objects of KEP-589's "
+                       "\"~20 KB\" every 10 s)"))
 def nospace() -> Finding:
     c = HeartbeatsModel().compare(HeartbeatDimensions(nodes=5000))
     return Finding(c.naive.nospace_at_s is not None,

@@ -11,6 +11,8 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from kscale_lab import style
 from kscale_lab.figures import ChapterFigure
 
+#: Every text in these figures is at least this size (points).
+FONT = style.MIN_FONT_PT
 #: The request-rate axis covers every slider value: from one request an hour to the busiest
 #: minute of 15,000 nodes × 110 hot objects repeating every second.
 CALLS_RANGE = (1e-3, 1e8)
@@ -33,11 +35,12 @@ def _si(v: float, _pos: Any = None) -> str:
 
 
 class EventsFigure(ChapterFigure):
-    """Left: POST + PATCH requests per second, minute by minute, both versions; the dotted line
-    is when the hot loop stops. Right: Event objects stored at the end, against the
-    1,000,000-Event threshold."""
+    """Left: the Event requests per second (POST + PATCH) minute by minute over the run, on a
+    log scale, for the old correlator (orange) and the event series (teal); a dotted line
+    marks when the hot loop stops. Right: the Event objects stored at the end of the run, as
+    two bars on a log scale, against a dashed line at the 1,000,000-Event threshold."""
 
-    height_in = 3.6
+    height_in = 4.3
 
     @classmethod
     def layout_key(cls, dims: Any) -> Any:
@@ -60,7 +63,8 @@ class EventsFigure(ChapterFigure):
         handles = [Line2D([], [], color=style.colour(v), label=v.label)
                    for v in EventsModel.versions]
         handles.append(Line2D([], [], color=style.LIMIT, ls=":", lw=1, label="hot loop stops"))
-        ax.legend(handles=handles, loc="upper right", fontsize=8)
+        # Under the panel, off the data (the request rates can run anywhere in the axes).
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
         bx.set_yscale("log")
         bx.set_ylim(*OBJECTS_RANGE)
         bx.yaxis.set_major_locator(FixedLocator(_powers(*OBJECTS_RANGE, 2)))
@@ -68,11 +72,11 @@ class EventsFigure(ChapterFigure):
         bx.yaxis.set_major_formatter(FuncFormatter(_si))
         bx.axhline(THRESHOLD_EVENTS, color=style.LIMIT, ls="--", lw=1)
         bx.text(1.55, THRESHOLD_EVENTS, "threshold\n1M Events", ha="right", va="bottom",
-                fontsize=8, color=style.LIMIT)
+                fontsize=FONT, color=style.LIMIT)
         bx.set_xlim(-0.6, 1.6)
         bx.set_xticks([0, 1], ["naive", "improved"])
         bx.set_ylabel("Event objects stored")
-        bx.set_title("at the end of the run")
+        bx.set_title("at the end")
 
     def draw(self, comparison: Any) -> list:
         dims = comparison.dimensions
@@ -87,13 +91,13 @@ class EventsFigure(ChapterFigure):
         out.append(ax.text(0.5, 1.02, f"{dims.workload}: {dims.hot_objects:,} hot objects "
                            f"every {dims.repeat_period_s} s, churn {dims.churn_pods_per_s:g} "
                            "pods/s", transform=ax.transAxes, ha="center", va="bottom",
-                           fontsize=10))
+                           fontsize=FONT))
         values = [comparison.naive.event_objects_stored, comparison.improved.event_objects_stored]
         bars = bx.bar([0, 1], [max(v, OBJECTS_RANGE[0] * 1.01) for v in values],
                       color=[style.NAIVE, style.IMPROVED], width=0.7,
                       bottom=OBJECTS_RANGE[0] / 2)
         out.append(bars)
-        out += bx.bar_label(bars, labels=[_si(v) for v in values], fontsize=9)
+        out += bx.bar_label(bars, labels=[_si(v) for v in values], fontsize=FONT)
         return out
 
 
@@ -107,52 +111,67 @@ def plot_toy(sims: list, fig: Any, until_s: float | None = None) -> None:
     """Toy scale: one hot object's occurrences (what became of each) and every request,
     one panel per version, one row per reason; within a row, new objects sit above, PATCHes in
     the middle, and events that sent nothing below. Requests made by the new API's tickers
-    (heartbeat, close) are marked where they happen."""
+    (heartbeat, close) are marked where they happen. One legend, under the panels, says what
+    each marker means (the panels' colours say which version)."""
     from kscale_lab.events import EventsModel
 
     labels = {v.side: v.label for v in EventsModel.versions}
     axes = fig.subplots(len(sims), 1, sharex=True, squeeze=False)[:, 0]
     until = until_s or max(s.horizon_s for s in sims)
+    shown: set[str] = set()
+    tickers = False
     for ax, sim in zip(axes, sims):
         colour = style.colour(sim.version)
         reasons = sorted({m.reason for m in sim.marks})
         rows = {r: i for i, r in enumerate(reasons)}
-        for what, (marker, label, dy) in _MARKERS.items():
+        for what, (marker, _label, dy) in _MARKERS.items():
             ms = [m for m in sim.marks if m.what == what and m.t_s <= until]
             if ms:
+                shown.add(what)
                 ax.scatter([m.t_s / 60 for m in ms], [rows[m.reason] + dy for m in ms],
                            marker=marker, s=16 if marker != "|" else 40,
                            color=colour if what not in ("SKIP", "DROP") else style.LIMIT,
-                           label=label, linewidths=1.2)
+                           linewidths=1.2)
         for call in sim.calls:
             if call.why in ("heartbeat", "close") and call.t_s <= until:
+                tickers = True
                 ax.axvline(call.t_s / 60, color=colour, lw=0.8, ls="--")
                 ax.text(call.t_s / 60, -0.45 if call.why == "heartbeat" else len(reasons) - 0.6,
-                        f" {call.why} PATCH", fontsize=8, color=colour, va="center")
+                        f" {call.why} PATCH", fontsize=FONT, color=colour, va="center")
         ax.set_yticks(range(len(reasons)), reasons)
         ax.set_ylim(len(reasons) - 0.4, -0.6)
         ax.set_title(f"{labels[sim.version]}: {sim.posts} POST, {sim.patches} PATCH",
-                     color=colour, loc="left", fontsize=10)
-        ax.legend(loc="upper right", fontsize=7, ncols=3, bbox_to_anchor=(1, 1.32))
+                     color=colour, loc="left")
     axes[-1].set_xlabel("time (min)")
     axes[-1].set_xlim(0, until / 60)
+    handles = [Line2D([], [], ls="none", marker=_MARKERS[what][0], color=style.LIMIT,
+                      markersize=7 if _MARKERS[what][0] != "|" else 10, label=_MARKERS[what][1])
+               for what in _MARKERS if what in shown]
+    if tickers:
+        handles.append(Line2D([], [], color=style.LIMIT, lw=0.8, ls="--",
+                              label="ticker PATCH (series)"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
 
 
 def plot_threshold_sweep(nodes: Any, sweeps: dict, fig: Any) -> None:
     """Event objects stored at the end of the run against the cluster size, both versions,
     one line style per sweep (``{label: (comparisons, linestyle)}``), with the
-    1,000,000-Event threshold."""
+    1,000,000-Event threshold. The legend sits under the axes."""
     from kscale_lab.events import THRESHOLD_EVENTS, EventsModel
 
     ax = fig.subplots()
-    for label, (comparisons, ls) in sweeps.items():
+    for comparisons, ls in sweeps.values():
         for version in EventsModel.versions:
             ax.plot(nodes, [c.outcome(version).event_objects_stored for c in comparisons],
-                    ls=ls, marker="o", ms=2.5, color=style.colour(version),
-                    label=f"{version.label}, {label}")
+                    ls=ls, marker="o", ms=2.5, color=style.colour(version))
+    # Colour says the version, line style the workload: four short entries, not one per line.
+    handles = [Line2D([], [], color=style.colour(v), label=v.label)
+               for v in EventsModel.versions]
+    handles += [Line2D([], [], color=style.LIMIT, ls=ls, label=label)
+                for label, (_comparisons, ls) in sweeps.items()]
     ax.axhline(THRESHOLD_EVENTS, color=style.LIMIT, ls=":", lw=1)
     ax.text(nodes[0], THRESHOLD_EVENTS, " threshold: 1,000,000 Events", va="bottom",
-            fontsize=9, color=style.LIMIT)
+            fontsize=FONT, color=style.LIMIT)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(_si))
@@ -161,4 +180,4 @@ def plot_threshold_sweep(nodes: Any, sweeps: dict, fig: Any) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(_si))
     ax.set_xlabel("nodes")
     ax.set_ylabel("Event objects stored after 1 h")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
