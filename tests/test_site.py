@@ -401,11 +401,7 @@ def test_chapters_link_terms_to_the_glossary(built_site: Path) -> None:
 # etcd's own quota of 2 GiB); a decimal kB/MB/GB may appear only inside a quotation ("~20 KB"
 # is KEP-589's wording). Pages whose prose is being rewritten by their owners are marked.
 DECIMAL_SIZE = re.compile(r"(?<![\"“'])[~≈]?\d[\d.,]*\s?(kB|KB|MB|GB)\b(?![\"”'])")
-PENDING_UNITS = {
-    "book/02-heartbeats": "chapter 2's prose and numbers are being corrected by their owner",
-    "exercises/02-heartbeats": "chapter 2's exercises are being rewritten by their owner",
-    "exercises/02-heartbeats-solutions": "chapter 2's exercises are being rewritten",
-}
+PENDING_UNITS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", [
