@@ -132,7 +132,7 @@ FIXES: tuple[Fix, ...] = (
         "every 1 min (nodeStatusReportFrequency)", "1.14", "on by default", True,
         "KEP-589; the talk: 1.14 (beta)"),
     Fix("heartbeats", "report-5min", "NodeStatus reported every 5 min (node objects had grown "
-        "to ~30 KB with managed fields); Lease GA", "1.17", "GA", True,
+        "to \"~30 KB\" with managed fields); Lease GA", "1.17", "GA", True,
         "KEP-589; kubelet defaults.go (NodeStatusReportFrequency)"),
     Fix("heartbeats", "grace-50s", "node-monitor-grace-period 50 s (was 40 s)", "1.32",
         "default", True, "KEP-589; kube-controller-manager flag"),

@@ -87,7 +87,8 @@ def _solution_code(cells: list, number: int) -> str:
     ``answer`` renamed ``answer_N`` and the self-check's own call left out."""
     code = [c for c in cells if c.cell_type == "code"]
     hidden = [c for c in code if "hide-cell" in c.metadata.get("tags", [])]
-    sets = re.compile(rf"^answer(?:_{number})?\s*=", re.M)
+    # the cells that compute the answer: they bind it (``answer =``, ``answer, rows =`` …)
+    sets = re.compile(rf"^answer(?:_{number})?\b[^=\n]*=", re.M)
     work = hidden if any(sets.search(c.source) for c in hidden) else \
         [c for c in code if sets.search(c.source)]
     if not work:

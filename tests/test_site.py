@@ -400,7 +400,7 @@ def test_chapters_link_terms_to_the_glossary(built_site: Path) -> None:
 # The course writes sizes in binary units (KiB, MiB, GiB: kscale_lab.units.human_bytes, and
 # etcd's own quota of 2 GiB); a decimal kB/MB/GB may appear only inside a quotation ("~20 KB"
 # is KEP-589's wording). Pages whose prose is being rewritten by their owners are marked.
-DECIMAL_SIZE = re.compile(r"(?<![\"“'])[~≈]?\d[\d.,]*\s?(kB|KB|MB|GB)\b(?![\"”'])")
+DECIMAL_SIZE = re.compile(r"(?<![\d.,\"“'~≈])[~≈]?\d[\d.,]*\s?(kB|KB|MB|GB)\b(?![\"”'])")
 PENDING_UNITS: dict[str, str] = {}
 
 
