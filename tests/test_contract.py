@@ -241,3 +241,37 @@ def test_numbers_are_never_negative_zero():
             for name, value in outcome.metrics().items():
                 if isinstance(value, float):
                     assert not (value == 0 and math.copysign(1, value) < 0), (model.key, name)
+
+
+def test_every_model_runs_at_the_ends_of_every_range():
+    """A slider pushed to either end of its range (or all of them to the top) gives an answer
+    or a clear refusal, within bounded memory: run in a process limited to 3 GiB (a model
+    that allocates without bound, as one once did at saturation, fails here instead of
+    taking the learner's machine down). The timeout only guards against a hang."""
+    script = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))
+from kscale_lab.chapters import MODELS
+for key, m in MODELS.items():
+    base, top = m.dimensions(), m.dimensions()
+    points = [base]
+    for s in m.dimensions.specs():
+        if not s.numeric:
+            continue
+        for v in (s.lo, s.hi):
+            try:
+                points.append(base.replace(**{s.name: v}))
+            except ValueError:
+                pass
+        try:
+            top = top.replace(**{s.name: s.hi})
+        except ValueError:
+            pass
+    for dims in points + [top]:
+        m.compare(dims)
+    print(key, len(points) + 1)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(proc.stdout.splitlines()) == len(KEYS)

@@ -92,6 +92,12 @@ def max_min_fair(demands: Sequence[float], capacity: float) -> list[float]:
     return alloc
 
 
+#: Beyond this many renewal intervals the quantile is taken without the queue's wait: the
+#: renewals refused before one succeeds take that many intervals (weeks at 10 s each), beside
+#: which a wait in a queue (seconds) does not show.
+MAX_TERMS = 100_000
+
+
 def renewal_latency_quantile(q: float, reject: float, interval_s: float, hold_s: float,
                              seats: int = 1, offered: float = 0.0,
                              queued: bool = False) -> float | None:
@@ -100,27 +106,47 @@ def renewal_latency_quantile(q: float, reject: float, interval_s: float, hold_s:
     A renewal is refused with probability ``reject`` (independently, 10 s apart); the k-th
     renewal after ``k`` refusals succeeds after waiting ``W`` (``queued``: :func:`wait_tail`;
     else 0) and holding its seat ``hold_s``: ``L = k × interval_s + W + hold_s``. ``None``
-    when every renewal is refused.
+    when every renewal is refused, or when the renewals that get in wait without bound (a
+    queued level offered as much work as it has seats).
+
+    Without a wait, ``P(L > x) = reject^⌊(x − hold)/interval⌋+1``, so the quantile is found
+    in closed form; with one, the sum over ``k`` is cut where ``reject^k`` no longer counts
+    (and at :data:`MAX_TERMS`, beyond which the wait is neglected), so neither time nor
+    memory grows with how rarely a renewal gets through.
     """
     if not 0 <= reject <= 1:
         raise ValueError(f"reject must be from 0 to 1; got {reject!r}")
     if reject >= 1 - 1e-12:
         return None
+    tail_q = 1 - q
+    # K, the refusals before the first success: P(K >= k) = reject^k
+    k_needed = 0 if reject == 0 else max(0, math.ceil(math.log(tail_q) / math.log(reject)))
+    if not queued or k_needed > MAX_TERMS:
+        # smallest x with reject^(⌊(x − hold)/interval⌋ + 1) <= 1 − q
+        return hold_s + max(0, k_needed - 1) * interval_s
+    if offered >= seats:
+        return None
+
+    terms = min(MAX_TERMS, k_needed + 1 + (0 if reject == 0 else
+                                           math.ceil(math.log(1e-15) / math.log(reject))))
 
     def tail(x: float) -> float:          # P(L > x)
-        k_max = int(max(0.0, x - hold_s) // interval_s) + 1
+        k_max = min(int(max(0.0, x - hold_s) // interval_s) + 1, terms)
         k = np.arange(k_max)
         p_k = reject ** k * (1 - reject)
         left = x - hold_s - k * interval_s
-        w = wait_tail(left, seats, offered, hold_s) if queued else (left < 0).astype(float)
-        return float(np.sum(p_k * w) + reject ** k_max)
+        return float(np.sum(p_k * wait_tail(left, seats, offered, hold_s)) + reject ** k_max)
 
     lo, hi = hold_s, hold_s + interval_s
-    while tail(hi) > 1 - q:
+    for _ in range(200):
+        if tail(hi) <= tail_q:
+            break
         lo, hi = hi, hi + (hi - hold_s) * 2
+    else:
+        return None
     for _ in range(60):
         mid = (lo + hi) / 2
-        if tail(mid) > 1 - q:
+        if tail(mid) > tail_q:
             lo = mid
         else:
             hi = mid
