@@ -49,9 +49,11 @@ from benchlib import (
 from kscale_lab.chapters import MODELS
 from kscale_lab.heartbeats import HeartbeatDimensions, HeartbeatsModel, simulate
 
-SHARED = ("The machine was shared with other work while this ran (several engineers on 2 "
-          "cores): absolute times are inflated and noisy; the ratios, measured in turns in "
-          "one run, are the figures to read.")
+NOTE = ("Nothing else of the course's ran on the machine during this run (the load average "
+        "above is what the machine had); times are medians taken in turns, so a burst of load "
+        "falls on explorer, plain redraw and PNG floor alike. The capstone caches each "
+        "chapter's result per point, so its model column is a cache hit: the cold cost is in "
+        "`bench_capstone.py`.")
 
 
 def describe(model, dims) -> str:
@@ -64,7 +66,7 @@ def describe(model, dims) -> str:
 
 def main() -> int:
     args = arguments(__doc__, "RESULTS.md")
-    lines = ["# Benchmark results\n", machine(args.repeats, "bench.py", SHARED),
+    lines = ["# Benchmark results\n", machine(args.repeats, "bench.py", NOTE),
              "Targets (course design): an explorer update ≤ 100 ms median at the defaults, and "
              "at least 3× faster than the plain redraw; ≤ 2 s at the most expensive point.\n",
              "| chapter | point | model | explorer | plain redraw | PNG floor | plain ÷ explorer |",
