@@ -139,7 +139,9 @@ FIXES: tuple[Fix, ...] = (
     # chapter 3 — kubelet secrets and configmaps
     Fix("secrets", "watch-on", "kubelet watches each referenced Secret/ConfigMap (Watch "
         "strategy), with a Go 1.10–1.11 client that blocks when 250 streams are busy",
-        "1.12", "default", True, "PR #64752; the talk: enabled till 1.12.6; golang/go#27044"),
+        "1.12", "default", True, "PR #64752; the talk: enabled till 1.12.6; golang/go#27044. "
+        "That it was on from 1.12.0 and off (TTL polling) before 1.12 is the course's "
+        "reading: unverified (the facts give only \"on until 1.12.6\")"),
     Fix("secrets", "watch-off-1.12", "Watch strategy switched off (back to TTL polling)",
         "1.12.7", "off", True, "PR #74755; the talk: disabled from 1.12.7"),
     Fix("secrets", "watch-off-1.13", "Watch strategy switched off in 1.13 too", "1.13.5",

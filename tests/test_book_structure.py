@@ -71,3 +71,37 @@ def test_next_skips_only_worked_solutions():
         assert site_fixes.SOLUTIONS.fullmatch(stem(c.files["solutions"]))
         for part in ("chapter", "lab", "exercises"):
             assert not site_fixes.SOLUTIONS.fullmatch(stem(c.files[part]))
+
+
+#: Cell tags that keep a code cell's source off the page (MyST-NB).
+HIDING_TAGS = {"remove-cell", "remove-input", "hide-input"}
+
+
+def visible_code_cells_calling_glue(page: Path) -> list[int]:
+    """The indexes of ``page``'s code cells that a reader sees and that call ``glue(``."""
+    import jupytext
+
+    notebook = jupytext.read(page)
+    return [i for i, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code"
+            and not HIDING_TAGS & set(cell.metadata.get("tags", []))
+            and re.search(r"\bglue\(", cell.source)]
+
+
+def test_no_visible_code_cell_only_glues_numbers_into_the_text():
+    # Code that only glues numbers into the text is hidden (COURSE_DESIGN.md): its glue()
+    # calls belong in a remove-cell of their own, after the cell worth reading.
+    offenders = {page.name: cells for page in sorted((ROOT / "book").glob("*.md"))
+                 if (cells := visible_code_cells_calling_glue(page))}
+    assert not offenders, f"move these cells' glue() calls into a remove-cell: {offenders}"
+
+
+def test_the_glue_check_finds_a_visible_glue_call(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("---\njupytext:\n  text_representation:\n    extension: .md\n"
+                    "    format_name: myst\nkernelspec:\n  display_name: Python 3\n"
+                    "  language: python\n  name: python3\n---\n\n"
+                    "```{code-cell} ipython3\nx = 1\nglue('x', x, display=False)\n```\n\n"
+                    "```{code-cell} ipython3\n:tags: [remove-cell]\nglue('y', 2)\n```\n",
+                    encoding="utf-8")
+    assert visible_code_cells_calling_glue(page) == [0]

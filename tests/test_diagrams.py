@@ -66,10 +66,10 @@ def test_etcd_timeline_holds_at_most_two_intervals_of_history():
     # Hand derivation: a write every 10 s and a compaction tick every 120 s that compacts to
     # the revision of the previous tick. Just before a tick, the history since the tick
     # before the previous one is held: 2 x 12 writes, plus the one version kept at the
-    # compacted revision, so 25 versions of 20 KiB are the most ever in use.
-    series = diagrams.etcd_revision_timeline(Figure(), object_kib=20, write_every_s=10,
+    # compacted revision, so 25 versions of 20,000 bytes are the most ever in use.
+    series = diagrams.etcd_revision_timeline(Figure(), object_bytes=20_000, write_every_s=10,
                                               compaction_interval_s=120, horizon_s=600)
-    assert max(series["in_use"]) == 25 * 20 * 1024
+    assert max(series["in_use"]) == 25 * 20_000
     assert max(series["db_size"]) == max(series["in_use"])
 
 

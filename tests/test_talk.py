@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 import kscale_lab.chapters as chapters
 from kscale_lab import talk
+from kscale_lab.claims import slides
 from kscale_lab.talk import (
     About,
     Below,
@@ -135,3 +139,82 @@ def test_a_chapter_that_arrives_replaces_its_planned_claim(scratch_registry, mon
     scratch = chapters.Chapter(99, "scratch", "Scratch", ch.models, ("scratch",))
     monkeypatch.setattr(chapters, "CHAPTERS", chapters.CHAPTERS + (scratch,))
     assert [c.key for n, c in claims() if n == 99] == ["scratch"]
+
+
+# --- the talk, statement by statement (kscale_lab/claims/slides.py) ---------------------------
+
+def test_every_statement_of_the_talk_is_covered_by_a_claim_or_a_not_modelled_row():
+    assert slides.problems() == []
+
+
+def test_a_statement_covered_by_nothing_is_reported():
+    bare = slides.Statement("Slide", "an uncovered statement")
+    (problem,) = slides.problems((bare,), claim_keys=set(), not_modelled=())
+    assert "covered by no claim and no NOT_MODELLED row" in problem
+
+
+def test_a_statement_naming_an_unregistered_claim_or_a_missing_row_is_reported():
+    wrong = (slides.Statement("Slide", "a", claims=("no-such-claim",)),
+             slides.Statement("Slide", "b", not_modelled="no such row"))
+    found = slides.problems(wrong, claim_keys={"lease"}, not_modelled=())
+    assert len(found) == 2
+    assert "no chapter registers" in found[0] and "does not exist" in found[1]
+
+
+def test_a_not_modelled_row_that_covers_no_statement_is_reported():
+    row = ("Slide", "orphan", "a reason")
+    assert slides.problems((), claim_keys=set(), not_modelled=(row,)) == [
+        "NOT_MODELLED row 'orphan' covers no statement of the talk"]
+
+
+def _talk_text() -> str | None:
+    """The seed talk (shared/seed/sig-scalability-talk.txt) beside the checkout, if present."""
+    root = Path(__file__).resolve().parent.parent
+    for shared in (root.parent / "shared", root.parent.parent / "shared", Path("/work/shared")):
+        path = shared / "seed" / "sig-scalability-talk.txt"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return None
+
+
+def talk_lines(text: str) -> list[str]:
+    """The talk's statements as written: its bullets (● and ○, joined with the lines that
+    continue them), the bounds of its Background slide, its release lines and its note."""
+    lines, out = text.splitlines(), []
+    statement = re.compile(r"^(?:[●○]\s*(?P<bullet>.+)|(?P<line># \S.*|Pod Churn|Enabled .+|"
+                           r"Note: The bug .+|\d\.\d+ \(\w+\)))\s*$")
+    for i, line in enumerate(lines):
+        m = statement.match(line.strip())
+        if not m:
+            continue
+        words = (m.group("bullet") or m.group("line")).strip()
+        j = i + 1
+        while j < len(lines) and lines[j].strip() and not statement.match(lines[j].strip()):
+            words += " " + lines[j].strip()
+            j += 1
+        if words.strip(". …"):
+            out.append(words)
+    return out
+
+
+def _plain(words: str) -> str:
+    return " ".join(words.split())
+
+
+def test_talk_lines_finds_bullets_their_continuations_and_release_lines():
+    text = ("Slide\n\n● First bullet, so:\n\n○ a sub-bullet that goes \non here\n● ...\n\n"
+            "# Nodes\nPod Churn\n1.13 (alpha)\nNote: The bug is \nlong\n")
+    assert talk_lines(text) == ["First bullet, so:", "a sub-bullet that goes on here",
+                                "# Nodes", "Pod Churn", "1.13 (alpha)", "Note: The bug is long"]
+
+
+def test_every_line_of_the_talk_is_quoted_by_a_statement():
+    text = _talk_text()
+    if text is None:
+        pytest.skip("the seed talk (shared/seed/sig-scalability-talk.txt) is not beside the "
+                    "checkout")
+    quoted = [_plain(s.says) for s in slides.STATEMENTS]
+    missing = [line for line in talk_lines(text)
+               if not any(_plain(line) in q for q in quoted)]
+    assert len(talk_lines(text)) > 60
+    assert missing == [], f"add these to kscale_lab/claims/slides.py: {missing}"

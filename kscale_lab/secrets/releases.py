@@ -5,14 +5,20 @@ The talk's slide gives the history of the ``Watch`` strategy (and the facts file
 =================  ===========  ==========================================================
 kubelet release    strategy     why
 =================  ===========  ==========================================================
-before 1.12        ``Cache``    TTL polling (the talk's "Kubelet periodically polls")
-1.12.0 – 1.12.6    ``Watch``    PR #64752; built with a Go 1.10–1.11 client
+before 1.12        ``Cache``    TTL polling (the talk's "Kubelet periodically polls");
+                               the course's reading, unverified
+1.12.0 – 1.12.6    ``Watch``    PR #64752; built with a Go 1.10–1.11 client; "on since
+                               1.12.0" is the course's reading, unverified
 1.12.7 and later   ``Cache``    switched off "due to golang bug" (PR #74755)
 1.13.0 – 1.13.4    ``Watch``    built with a Go 1.10–1.11 client
 1.13.5 and later   ``Cache``    switched off
 1.14.0 – 1.14.1    ``Cache``    still off
 1.14.2 and later   ``Watch``    back on (PR #74781) "with bug fixed by updating golang to 1.12"
 =================  ===========  ==========================================================
+
+The first two rows go beyond the facts, which say only that the watch was on *until* 1.12.6:
+that it was switched on in 1.12.0 (PR #64752) and that earlier kubelets polled is the
+course's reading of the slide, **unverified**.
 
 That the 1.12 and 1.13 kubelets that watched were built with a *blocking* Go client (1.10 or
 1.11) follows from the slide ("disabled … due to golang bug") and the facts file's Go rows;
@@ -72,7 +78,9 @@ def secrets_at(dims: SecretsDimensions, version: str) -> SecretsRelease:
     v = parse_version(version)
     _, minor, patch = v
     if minor < 12:
-        return SecretsRelease(v, "Cache", dims, "before the watch strategy: TTL polling")
+        return SecretsRelease(v, "Cache", dims, "before the watch strategy: TTL polling (the "
+                              "course's reading; the facts say only that the watch was on "
+                              "until 1.12.6: unverified)")
     if (minor, patch) <= (12, 6) or (minor == 13 and patch <= 4):
         return SecretsRelease(v, "Watch", dims.replace(go_client="go1.10"),
                               "watch strategy with a Go 1.10–1.11 client: the stream trap")
