@@ -19,7 +19,8 @@ of the Lease's ``renewTime`` and the status heartbeat, so liveness is as fresh a
 Outcomes for both: apiserver writes/s, etcd bytes/s, history held between compactions, the
 etcd database size over time against the quota, when the NOSPACE alarm comes (or never), and
 how long a node that stops heartbeating takes to be marked ``NotReady`` (node-monitor-period
-5 s; node-monitor-grace-period 40 s in the talk's era, 50 s from 1.32).
+5 s; node-monitor-grace-period 40 s in the talk's era, 50 s from 1.32), and whether that mark
+comes only after the end of the simulated time (``detected_after_run``).
 
 Two scales that agree (``tests/test_heartbeats.py``):
 
@@ -31,8 +32,12 @@ Two scales that agree (``tests/test_heartbeats.py``):
 
 The Node object's size is calibrated on one published point: KEP-589's "~20 KB" Node object,
 which :data:`NODE_BASE_BYTES` + 50 images + 5 volumes reproduces. Everything else the cluster
-keeps in etcd (pods, services, secrets …) is a dimension, :attr:`other_kib_per_node`, whose
-default is an estimate, not a measurement.
+keeps in etcd (pods, services, endpoints …) shares the quota: the dimension
+:attr:`~HeartbeatDimensions.other_kib_per_node`, held as live data. Its default,
+:data:`~kscale_lab.workload_objects.OTHER_KIB_PER_NODE`, is a prediction derived in
+:mod:`kscale_lab.workload_objects` from the scalability thresholds (30 pods and 2 services
+per node) and the measured sizes of a Pod, a Service and its Endpoints object built by the
+lab; 0 is the "heartbeats alone" case.
 """
 
 from __future__ import annotations
@@ -52,7 +57,8 @@ from kscale_lab.control_plane import ApiLoad, ApiServer, TooManyRequests
 from kscale_lab.dimensions import DimensionConflict, Dimensions, dimension, shared
 from kscale_lab.etcd import Etcd, NoSpaceError, PeriodicWriter, usage_timeline
 from kscale_lab.model import Model, Outcome, Version, metric, side_of
-from kscale_lab.units import GiB, KiB
+from kscale_lab.units import GiB, KiB, MiB
+from kscale_lab.workload_objects import OTHER_KIB_PER_NODE
 
 # --- object sizes (bytes stored in etcd per revision) ----------------------------------------
 #: A Node without images or volumes: metadata and labels, capacity/allocatable, five
@@ -102,6 +108,9 @@ LEASE_BYTES = serialized_bytes(lease_object())
 NODE_MONITOR_PERIOD_S = 5            # kube-controller-manager --node-monitor-period
 LEASE_RENEW_FRACTION = 0.25          # kubelet nodeLeaseRenewIntervalFraction
 SEED = 2019                          # kubelets start at seeded random phases
+#: The cluster's other objects are written to etcd in pieces of at most this many bytes
+#: (etcd refuses requests over 1.5 MiB): see :func:`other_objects`.
+OTHER_OBJECT_CHUNK_BYTES = MiB
 
 
 def node_object_bytes(images: int, volumes: int) -> int:
@@ -126,10 +135,11 @@ class HeartbeatDimensions(Dimensions):
     volumes_per_node: int = dimension(5, lo=0, hi=128, unit="volumes", label="volumes/node",
                                       help="Volumes in use and attached on each node")
     other_kib_per_node: float = dimension(
-        0.0, lo=0.0, hi=2048.0, step=8.0, unit="KiB", label="other objects/node",
-        help="Everything else the cluster keeps in etcd (pods, services, secrets, events "
-             "…), per node. An estimate you choose: 30 pods of a few KiB each and their "
-             "share of the rest is ~100–200 KiB; 0 keeps etcd to heartbeats alone")
+        OTHER_KIB_PER_NODE, lo=0.0, hi=2048.0, step=1.0, unit="KiB", label="other objects/node",
+        help="Everything else the cluster keeps in etcd (pods, services, endpoints …), per "
+             "node, as live data. Default: 30 pods and 2 services with their Endpoints per "
+             "node, built and measured (kscale_lab.workload_objects), a prediction; 0 keeps "
+             "etcd to heartbeats alone")
     status_update_period_s: int = dimension(
         10, lo=1, hi=300, unit="s", label="status update period",
         help="nodeStatusUpdateFrequency: how often the kubelet computes (naive: writes) status")
@@ -220,7 +230,12 @@ class HeartbeatOutcome(Outcome):
     notready_detection_s: float | None = metric(
         unit="s", none="never (etcd refuses the write)",
         help="From the node's failure until the controller marks it NotReady, even when that "
-             "comes after the simulated time (never: etcd refuses the mark under NOSPACE)")
+             "comes after the simulated time (then detected_after_run is yes; never: etcd "
+             "refuses the mark under NOSPACE)")
+    detected_after_run: bool | None = metric(
+        none="never detected",
+        help="Whether the NotReady mark comes after the end of the simulated time (the "
+             "detection delay is then a prediction beyond the run; never: no mark)")
     node_object_bytes: int = metric(unit="B", help="Size of one Node object")
     timeline: Any = field(default=None, repr=False)   # kscale_lab.etcd.Timeline
 
@@ -256,8 +271,12 @@ def api_load(dims: HeartbeatDimensions, version: Version | str) -> ApiLoad:
     each kubelet UPDATEs its Lease every renew interval and PATCHes its status every
     ``status_report_period_s`` (taken to be a multiple of the update period, as the defaults
     are). Each write stores the whole object as a new revision (KEP-589). etcd holds one Node
-    (and one Lease) per node, plus, just before a compaction tick, the history of the last two
-    compaction intervals: ``live + 2 × compaction_interval_s × write bytes/s``. No watches.
+    (and one Lease) per node and the cluster's other objects (``other_kib_per_node`` per node,
+    live data that shares the quota), plus, just before a compaction tick, the history of the
+    last two compaction intervals: ``live + 2 × compaction_interval_s × write bytes/s``.
+    ``etcd_objects`` counts the heartbeat objects and the keys :func:`other_objects` writes
+    for the rest (one per node and started MiB: the dimension gives bytes, not a count of
+    real objects). No watches.
 
     This is the demand in steady state (after two compaction intervals); when it does not fit
     under the quota, etcd raises NOSPACE and refuses the writes (:class:`HeartbeatsModel`
@@ -273,8 +292,12 @@ def api_load(dims: HeartbeatDimensions, version: Version | str) -> ApiLoad:
         by_verb = {"UPDATE": n / dims.lease_renew_s, "PATCH": n / dims.status_report_period_s}
         bytes_per_s = n * (LEASE_BYTES / dims.lease_renew_s + node / dims.status_report_period_s)
         objects, live = 2 * n, n * (node + LEASE_BYTES)
+    other_keys_per_node = math.ceil(round(dims.other_kib_per_node * KiB)
+                                    / OTHER_OBJECT_CHUNK_BYTES)
+    objects += n * other_keys_per_node
     return ApiLoad(by_verb, etcd_write_bytes_per_s=bytes_per_s, etcd_objects=objects,
-                   etcd_bytes=live + 2 * dims.compaction_interval_s * bytes_per_s)
+                   etcd_bytes=live + dims.other_bytes
+                   + 2 * dims.compaction_interval_s * bytes_per_s)
 
 
 def last_heartbeat_s(phase_s: float, period_s: float, at_s: float) -> float | None:
@@ -336,6 +359,7 @@ class HeartbeatsModel(Model):
                             compaction_interval_s=dims.compaction_interval_s,
                             max_write_bytes=max(w.size_bytes for w in writers))
         detection = _detection(dims, mark_at, tl.nospace_at_s)
+        after_run = None if detection is None else bool(mark_at > dims.horizon_s)
         tl = tl.until(dims.horizon_s)
         return HeartbeatOutcome(
             api_writes_per_s=sum(w.writes_per_s for w in writers),
@@ -344,6 +368,7 @@ class HeartbeatsModel(Model):
             etcd_peak_db_bytes=float(tl.db_size_bytes.max()),
             nospace_at_s=tl.nospace_at_s,
             notready_detection_s=detection,
+            detected_after_run=after_run,
             node_object_bytes=dims.node_bytes,
             timeline=tl, load=api_load(dims, version))
 
@@ -388,6 +413,21 @@ def nospace_cliff(dims: HeartbeatDimensions | None = None, dimension: str = "nod
         else:
             lo = mid
     return hi
+
+
+def other_objects(dims: HeartbeatDimensions) -> list[tuple[str, int]]:
+    """The cluster's other objects as ``(key, size_bytes)`` pairs, as they are at t = 0.
+
+    Each node's ``other_kib_per_node`` becomes one key, or several of at most
+    :data:`OTHER_OBJECT_CHUNK_BYTES` each; their sizes add up to ``dims.other_bytes``
+    (each node's share rounded to whole bytes). None when ``other_kib_per_node`` is 0.
+    """
+    per_node = round(dims.other_kib_per_node * KiB)
+    chunks = [OTHER_OBJECT_CHUNK_BYTES] * (per_node // OTHER_OBJECT_CHUNK_BYTES)
+    if per_node % OTHER_OBJECT_CHUNK_BYTES:
+        chunks.append(per_node % OTHER_OBJECT_CHUNK_BYTES)
+    return [(f"/registry/other/node-{n}/{i}", size)
+            for n in range(dims.nodes) for i, size in enumerate(chunks)]
 
 
 # --- the event-by-event model ----------------------------------------------------------------
@@ -644,6 +684,8 @@ def _simulate(dims: HeartbeatDimensions, version: str) -> Simulation:
         db.put(f"/registry/minions/node-{n}", dims.node_bytes, value=0.0)
         if version == "improved":
             db.put(f"/registry/leases/kube-node-lease/node-{n}", LEASE_BYTES, value=0.0)
+    for key, size in other_objects(dims):         # pods, services … : live data, never rewritten
+        db.put(key, size)
     # history before t = 0 is not this simulation's: start from a compacted store
     db.compact(db.revision)
     api = ApiServer(env, db, compaction_interval_s=dims.compaction_interval_s)

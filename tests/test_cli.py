@@ -85,3 +85,15 @@ def test_the_kscale_command_is_installed_and_runs_the_cli():
     out = subprocess.run([str(script), "run", "heartbeats", "--nodes", "0"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "nodes must be" in out.stderr
+
+
+def test_heartbeats_table_and_json_flag_a_detection_after_the_run(capsys):
+    args = ["run", "heartbeats", "--nodes", "100", "--failed-node-at-s", "3599"]
+    assert main(args) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("detected_after_run"))
+    assert row.split()[1:3] == ["yes", "yes"]
+    assert main(args + ["--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["naive"]["detected_after_run"] is True
+    assert out["improved"]["detected_after_run"] is True

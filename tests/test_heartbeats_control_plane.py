@@ -9,6 +9,8 @@ from kscale_lab.heartbeats import (
     api_load,
     simulate,
 )
+from kscale_lab.units import KiB
+from kscale_lab.workload_objects import OTHER_KIB_PER_NODE
 
 
 @pytest.mark.parametrize("version", ["naive", "improved"])
@@ -38,7 +40,19 @@ def test_closed_form_follows_the_periods():
     assert improved.requests_per_s_by_verb["UPDATE"] == 500.0
     assert improved.requests_per_s_by_verb["PATCH"] == pytest.approx(5000 / 300)
     assert naive.etcd_write_bytes_per_s == 5000 * 20_000 / 10
-    assert naive.etcd_bytes == 5000 * 20_000 + 600 * 1e7     # live + two intervals
+    # live Nodes and other objects + two intervals
+    assert naive.etcd_bytes == 5000 * (20_000 + OTHER_KIB_PER_NODE * KiB) + 600 * 1e7
+
+
+def test_closed_form_holds_the_other_objects_in_etcd():
+    """The cluster's other objects are live data in etcd: 200 KiB more per node is
+    nodes × 200 KiB more held, in both versions, and nothing more written."""
+    d = HeartbeatDimensions(nodes=2000, other_kib_per_node=0)
+    busy = d.replace(other_kib_per_node=200)
+    for version in ("naive", "improved"):
+        alone, shared = api_load(d, version), api_load(busy, version)
+        assert shared.etcd_bytes - alone.etcd_bytes == 2000 * 200 * 1024
+        assert shared.etcd_write_bytes_per_s == alone.etcd_write_bytes_per_s
 
 
 def test_simulate_refuses_clusters_too_large_to_run_event_by_event():

@@ -226,7 +226,7 @@ def chapter_dimensions(dims: CapstoneDimensions, r: Release) -> dict[str, Any]:
             namespaces=dims.namespaces, services=dims.services,
             backends_per_service=dims.backends_per_service),
         "heartbeats": HeartbeatDimensions(
-            nodes=dims.nodes, images_per_node=dims.images_per_node,
+            nodes=dims.nodes, images_per_node=dims.images_per_node, other_kib_per_node=0.0,
             status_report_period_s=max(60, r.node_status_report_frequency_s),
             grace_period_s=r.node_monitor_grace_period_s, quota_gib=dims.quota_gib,
             horizon_s=HEARTBEAT_HORIZON_S),

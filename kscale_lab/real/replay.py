@@ -27,8 +27,11 @@ if TYPE_CHECKING:                      # the chapter's model imports Matplotlib:
     from kscale_lab.real.etcd import RealEtcd
 
 #: Chapter 2's scaled-down cluster for the real etcd (``HeartbeatDimensions(**SMALL_CLUSTER)``):
-#: 30 nodes, the apiserver compacting every minute instead of every 5, 5 minutes.
-SMALL_CLUSTER = {"nodes": 30, "compaction_interval_s": 60, "horizon_s": 300}
+#: 30 nodes, the apiserver compacting every minute instead of every 5, 5 minutes, and etcd
+#: holding the heartbeats alone (no other objects: the experiment, and bbolt's calibration,
+#: are about the heartbeats' revisions).
+SMALL_CLUSTER = {"nodes": 30, "compaction_interval_s": 60, "horizon_s": 300,
+                 "other_kib_per_node": 0.0}
 #: Its etcd quota (``--quota-backend-bytes``): 6 MiB instead of 2 GiB.
 SMALL_QUOTA_BYTES = 6 * MiB
 
@@ -40,7 +43,7 @@ class Write:
     t_s: float
     key: str
     size_bytes: int
-    kind: str                    #: ``"NodeStatus"`` or ``"Lease"``
+    kind: str                    #: ``"NodeStatus"``, ``"Lease"`` or (initial only) ``"Other"``
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def heartbeat_writes(dims: HeartbeatDimensions, version: str, step_s: int = 10) 
     -------
     WriteSequence
     """
-    from kscale_lab.heartbeats import LEASE_BYTES, simulate
+    from kscale_lab.heartbeats import LEASE_BYTES, other_objects, simulate
 
     if version not in ("naive", "improved"):
         raise ValueError(f"version must be 'naive' or 'improved'; got {version!r}")
@@ -103,6 +106,8 @@ def heartbeat_writes(dims: HeartbeatDimensions, version: str, step_s: int = 10) 
     initial = [Write(0.0, node_key(n), dims.node_bytes, "NodeStatus") for n in range(dims.nodes)]
     if version == "improved":
         initial += [Write(0.0, lease_key(n), LEASE_BYTES, "Lease") for n in range(dims.nodes)]
+    # the cluster's other objects (``other_kib_per_node``), as simulate() creates them
+    initial += [Write(0.0, key, size, "Other") for key, size in other_objects(dims)]
     steps: list[list[Write]] = [[] for _ in range(dims.horizon_s // step_s)]
     for w in run.writes:
         if w.kind not in ("NodeStatus", "Lease") or w.t_s >= dims.horizon_s:
