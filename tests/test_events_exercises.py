@@ -4,6 +4,7 @@ solutions pass, typical wrong answers do not, and hints never give the answer aw
 import math
 
 import pytest
+from answer_key import expected
 
 from kscale_lab.events import EventsModel, get_events, simulate
 from kscale_lab.events.correlator import LRU_SIZE
@@ -47,43 +48,66 @@ def q4_by_hand():
     return failures
 
 
+def q5_by_hand():
+    """One correlator holds 4,096 entries per cache; n nodes bring 2.5 n stuck ReplicaSets
+    (rounded to whole ones). The first n whose ReplicaSets do not fit: 4,096 / 2.5 = 1,638.4,
+    so 1,638 nodes bring 4,095 and 1,639 bring 4,098."""
+    return next(n for n in range(1, 20_000) if round(2.5 * n) > 4096)
+
+
 def q7_by_hand():
-    """Old: 10 objects per failing pod (9 messages, 1 combined); new: 1. Churn: 6 Events per
-    pod, 3,600 pods per pod/s in an hour."""
-    return 5000 * (10 - 1) / (6 * 3600)
+    """75 s apart, ten distinct messages would need 9 × 75 = 675 s > 600 s: the old API never
+    combines, and every failure is a POST that needs a token (burst 25, one per 300 s). The
+    failures fall at 75 k s (k = 0 … 47) within the hour, whatever the phase. New: one series
+    per pod. Churn: 6 Events per pod, 3,600 pods per pod/s in an hour."""
+    assert 9 * 75 > 600
+    tokens, t_last, stored = 25.0, 0.0, 0
+    for k in range(48):
+        t = 75.0 * k
+        tokens = min(25.0, tokens + (t - t_last) / 300)
+        t_last = t
+        if tokens >= 1 - 1e-12:
+            tokens -= 1
+            stored += 1
+    return 2400 * (stored - 1) / (6 * 3600)
 
 
 def test_q1_expected_is_the_hand_count():
-    assert ex._q1_expected() == pytest.approx(q1_by_hand()) == pytest.approx(28)
+    assert expected(ex.q1) == pytest.approx(q1_by_hand()) == pytest.approx(28)
 
 
 def test_q2_expected_follows_from_the_rows():
     rows = {r["REASON"]: r["COUNT"] for r in get_events(simulate(ex.Q1_CLUSTER, "naive"))}
-    assert ex._q2_expected() == "bucket" and rows["Pulled"] > rows["BackOff"]
+    assert expected(ex.q2) == "bucket" and rows["Pulled"] > rows["BackOff"]
 
 
 def test_q3_expected_is_the_hand_count():
-    assert ex._q3_expected() == pytest.approx(q3_by_hand())
+    assert expected(ex.q3) == pytest.approx(q3_by_hand())
 
 
 def test_q4_expected_is_the_hand_count():
-    assert ex._q4_expected() == q4_by_hand()
+    assert expected(ex.q4) == q4_by_hand()
 
 
-def test_q5_expected_is_one_more_than_the_cache():
-    assert ex._q5_expected() == LRU_SIZE + 1
+def test_q5_expected_is_where_the_replicasets_outgrow_the_cache():
+    assert LRU_SIZE == 4096
+    assert expected(ex.q5) == q5_by_hand() == 1639
 
 
 def test_q6_expected_is_same():
-    assert ex._q6_expected() == "same"
+    assert expected(ex.q6) == "same"
 
 
 def test_q7_expected_is_the_hand_count():
-    assert ex._q7_expected() == pytest.approx(q7_by_hand(), rel=0.005)
+    assert expected(ex.q7) == pytest.approx(q7_by_hand(), rel=0.005)
 
 
-RIGHT = [(ex.q1, 28), (ex.q2, "bucket"), (ex.q3, 12), (ex.q4, 27), (ex.q5, 4097),
-         (ex.q6, "same"), (ex.q7, 45000 / 21600)]
+def test_q7_the_spam_filter_keeps_36_of_a_pods_48_failures():
+    assert q7_by_hand() == pytest.approx(2400 * 35 / 21600)
+
+
+RIGHT = [(ex.q1, 28), (ex.q2, "bucket"), (ex.q3, 12), (ex.q4, 27), (ex.q5, 1639),
+         (ex.q6, "same"), (ex.q7, 2400 * 35 / 21600)]
 
 
 @pytest.mark.parametrize("q, answer", RIGHT, ids=[f"q{i}" for i in range(1, 8)])
@@ -101,11 +125,14 @@ def test_a_right_answer_passes(q, answer, capsys):
     (ex.q3, 8),            # no closing PATCH
     (ex.q4, 10),           # as if combined after nine
     (ex.q4, 1),            # the new API's answer
-    (ex.q5, 4096),         # the cache size itself still fits
-    (ex.q5, 410),          # 4096 / 10, confusing entries with messages
+    (ex.q5, 1638),         # 4,095 ReplicaSets still fit
+    (ex.q5, 4097),         # ReplicaSets, not nodes
+    (ex.q5, 4096),         # the cache size itself
     (ex.q6, "fewer"),
     (ex.q7, 0),
-    (ex.q7, 45.0),         # objects / 1,000 instead of per pod-hour
+    (ex.q7, 2400 * 9 / 21600),   # as if combined after nine messages (as at 20 s)
+    (ex.q7, 2400 * 47 / 21600),  # every failure an Event, no spam filter
+    (ex.q7, 84.0),               # objects / 1,000 instead of per pod-hour
 ])
 def test_a_typical_wrong_answer_is_not_yet(q, wrong, capsys):
     assert q(wrong) is False

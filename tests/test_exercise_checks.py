@@ -1,25 +1,34 @@
 """Every chapter's self-checks keep the course's exercise standard (contract, "Exercises").
 
 Generic checks over every module of ``kscale_lab.exercises``: blank and wrong-kind answers
-get a one-line "Not yet"; the expected answer is computed in a private function, never a
-public name; no "Right" message and no hint restates the expected value; every question is
-recorded for the score line; every reasonable form of the right answer is accepted.
+get a one-line "Not yet"; the expected answer is computed inside the check each time it runs,
+so no module-level name holds or returns it — not even a private one that tab-completion
+(Jedi, as IPython and Jupyter use it) would offer; no "Right" message and no hint restates
+the expected value; every question is recorded for the score line; every reasonable form of
+the right answer is accepted.
+
+The tests read a check's expected answer where the check hands it to a comparing helper
+(:func:`answer_key.expected`), never from the chapter's module.
 
 A chapter whose checks still expose their expected answers as public ``qN_expected``
 functions (the older form, before the standard) is not held to the new rules yet: its
 parameters are expected failures, named as such in the report. Once a chapter's expected
-answers are private, every rule applies to it.
+answers are inside its checks, every rule applies to it.
 """
 
 import importlib
 import math
+import numbers
 import pkgutil
 import re
 
+import jedi
 import numpy as np
 import pytest
+from answer_key import expected as expected_answer
 
 import kscale_lab.exercises as exercises
+from kscale_lab.chapters import CHAPTERS
 from kscale_lab.exercises import normalise
 
 #: Helper modules of the package (not question sets).
@@ -53,8 +62,7 @@ def pending(name: str):
 
 
 def expected_of(name: str):
-    chapter, q = name.split(".")
-    return getattr(MODULES[chapter], f"_{q}_expected")()
+    return expected_answer(check_of(name))
 
 
 def check_of(name: str):
@@ -90,9 +98,40 @@ def test_no_expected_answer_is_a_public_name(chapter):
 
 
 @pytest.mark.parametrize("name", [pending(n) for n, _ in CHECKS])
-def test_every_question_computes_its_answer_privately(name):
-    chapter, q = name.split(".")
-    assert callable(getattr(MODULES[chapter], f"_{q}_expected", None))
+def test_every_question_hands_one_expected_answer_to_a_helper(name):
+    """The check computes its answer and compares it through exactly one of the package's
+    helpers (so the comparing rules below apply to it); "never" is ``None``."""
+    value = expected_of(name)              # fails unless exactly one value is handed over
+    assert value is None or isinstance(value, (str, set, frozenset, numbers.Real, np.generic))
+
+
+#: Words that name an answer: a module-level name with one of them gives one away.
+ANSWER_WORDS = re.compile(r"expected|answer|claims", re.IGNORECASE)
+
+
+def answer_names(module: str) -> set[str]:
+    """Names with an answer word that tab-completion offers after ``ex.`` and ``ex._`` (Jedi,
+    which reads the module's source as well as the live object), or that the module has."""
+    offered = set()
+    for prefix in ("ex.", "ex._"):
+        source = f"import {module} as ex\n{prefix}"
+        offered |= {c.name for c in jedi.Interpreter(source, [{}]).complete()}
+    held = set(vars(importlib.import_module(module)))
+    return {n for n in offered | held if ANSWER_WORDS.search(n)}
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.key for c in CHAPTERS])
+def test_tab_completion_offers_no_expected_answer(chapter):
+    assert answer_names(chapter.exercises_module) == set()
+
+
+def test_tab_completion_would_find_an_answer_held_by_the_module(tmp_path, monkeypatch):
+    """The detector above finds a module-level answer, private or not (the older forms)."""
+    (tmp_path / "leaky_checks.py").write_text(
+        "def _q1_expected():\n    return 42\n\n\ndef _q2_claims():\n    return {}\n\n\n"
+        "def __dir__():\n    return []\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert answer_names("leaky_checks") == {"_q1_expected", "_q2_claims"}
 
 
 @pytest.mark.parametrize("name, q", CHECKS, ids=[n for n, _ in CHECKS])

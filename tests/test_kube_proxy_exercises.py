@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from answer_key import expected
 
 from kscale_lab.exercises import kube_proxy as ex
 from kscale_lab.kube_proxy import (
@@ -35,13 +36,13 @@ def by_hand_sync_s(services, backends, written=None):
 def test_q1_is_the_real_tables_rule_count():
     d = ex.Q1_CLUSTER
     real = IptablesProxier(make_services(d.services, d.backends_per_service)).rules_total
-    assert ex._q1_expected() == real == 8 + 1200 * (1 + 7 + 2 * 7)
+    assert expected(ex.q1) == real == 8 + 1200 * (1 + 7 + 2 * 7)
 
 
 def test_q2_is_one_sixth_by_hand_and_by_routing():
     by_hand = (1 - 1 / 6) * (1 - 1 / 5) * (1 - 1 / 4) * (1 / 3)
     assert by_hand == pytest.approx(1 / 6)
-    assert ex._q2_expected() == pytest.approx(by_hand, abs=1e-9)
+    assert expected(ex.q2) == pytest.approx(by_hand, abs=1e-9)
     svc = make_services(1, ex.Q2_BACKENDS)[0]
     ipt = IptablesProxier([svc])
     rng = np.random.default_rng(4)
@@ -54,13 +55,13 @@ def test_q2_is_one_sixth_by_hand_and_by_routing():
 def test_q3_the_append_is_mostly_the_table_copy():
     held = IPTABLES_PER_RULE_HELD_S * ex.Q3_RULES
     whole = IPTABLES_SYNC_BASE_S + IPTABLES_PER_RULE_WRITTEN_S + held
-    assert held / whole > 0.9 and ex._q3_expected() == "c"
+    assert held / whole > 0.9 and expected(ex.q3) == "c"
 
 
 def test_q4_is_the_sum_over_every_call():
     total_s = sum(IPTABLES_SYNC_BASE_S + IPTABLES_PER_RULE_WRITTEN_S
                   + IPTABLES_PER_RULE_HELD_S * k for k in range(ex.Q4_RULES))
-    assert ex._q4_expected() == pytest.approx(total_s / 3600, rel=1e-9)
+    assert expected(ex.q4) == pytest.approx(total_s / 3600, rel=1e-9)
 
 
 def test_q5_is_one_sync_plus_nearly_a_whole_period():
@@ -68,21 +69,21 @@ def test_q5_is_one_sync_plus_nearly_a_whole_period():
     sync = by_hand_sync_s(d.services, d.backends_per_service)
     gap = max(sync, d.min_sync_period_s)
     # λG = 20: the chance a change finds the proxier idle, e^-20 / 20, is negligible
-    assert ex._q5_expected() == pytest.approx(sync + 0.99 * gap, rel=1e-6)
+    assert expected(ex.q5) == pytest.approx(sync + 0.99 * gap, rel=1e-6)
 
 
 def test_q6_most_of_a_partial_sync_is_the_table_copy():
     d = ex.Q6_CLUSTER
     held = IPTABLES_PER_RULE_HELD_S * (FIXED_RULES + d.services * 31)
-    assert held / ex.MODEL.naive(d).update_latency_s > 0.9 and ex._q6_expected() == "b"
+    assert held / ex.MODEL.naive(d).update_latency_s > 0.9 and expected(ex.q6) == "b"
 
 
 def test_q7_is_one_sync_per_period():
     d = ex.Q7_CLUSTER
     sync = by_hand_sync_s(d.services, d.backends_per_service)
     cycle = d.min_sync_period_s + math.exp(-8 * 5) / 8
-    assert ex._q7_expected() == pytest.approx(sync / cycle, rel=1e-9)
-    assert ex._q7_expected() == pytest.approx(sync / d.min_sync_period_s, rel=1e-6)
+    assert expected(ex.q7) == pytest.approx(sync / cycle, rel=1e-9)
+    assert expected(ex.q7) == pytest.approx(sync / d.min_sync_period_s, rel=1e-6)
 
 
 def test_q8_by_hand_for_each_setup():
@@ -98,13 +99,13 @@ def test_q8_by_hand_for_each_setup():
     for name, p99 in by_hand.items():
         assert ex.setup_outcome(name).network_programming_latency_p99_s == pytest.approx(
             p99, rel=0.02), name
-    assert ex._q8_expected() == {n for n, p99 in by_hand.items() if p99 <= 3.0} \
+    assert expected(ex.q8) == {n for n, p99 in by_hand.items() if p99 <= 3.0} \
         == {"partial-1s", "ipvs"}
 
 
 # --- the checks ---------------------------------------------------------------------------
 
-RIGHT = [26_408, 1 / 6, "c", ex._q4_expected(), ex._q5_expected(), "B", 0.2614,
+RIGHT = [26_408, 1 / 6, "c", expected(ex.q4), expected(ex.q5), "B", 0.2614,
          ["ipvs", "partial-1s"]]
 
 
@@ -120,8 +121,8 @@ def test_a_right_answer_passes(q, answer, capsys):
     (ex.q2, 1 / 3),             # the printed probability
     (ex.q3, "a"),               # "the kernel sorts the rules"
     (ex.q3, "e"),               # not one of the choices
-    (ex.q4, 2 * ex._q4_expected()),   # forgot the halving of the triangle
-    (ex.q4, ex._q4_expected() * 3600),  # seconds, not hours
+    (ex.q4, 2 * expected(ex.q4)),   # forgot the halving of the triangle
+    (ex.q4, expected(ex.q4) * 3600),  # seconds, not hours
     (ex.q5, 3.42),              # one sync, no wait for the period
     (ex.q6, "a"),               # "it still writes every chain"
     (ex.q6, "d"),               # "the period forces full restores"
@@ -139,12 +140,12 @@ def test_unanswered_is_not_yet_and_the_hint_hides_the_answer(q, capsys):
     assert q(...) is False
     hint = capsys.readouterr().out
     assert hint.startswith("Not yet — ")
-    expected = getattr(ex, f"_{q.__name__}_expected")()
-    if isinstance(expected, float | int):
-        shown = {f"{expected:.0f}", f"{expected:,.0f}", f"{expected:.1f}", f"{expected:.2f}"}
+    want = expected(q)
+    if isinstance(want, float | int):
+        shown = {f"{want:.0f}", f"{want:,.0f}", f"{want:.1f}", f"{want:.2f}"}
         assert not any(text in hint for text in shown if text not in ("0", "0.0", "1", "1.0"))
-    elif isinstance(expected, set):
-        assert not all(name in hint for name in expected)
+    elif isinstance(want, set):
+        assert not all(name in hint for name in want)
 
 
 def test_explain_why_wrong_options_get_their_own_hint(capsys):
@@ -155,5 +156,5 @@ def test_explain_why_wrong_options_get_their_own_hint(capsys):
     assert len(hints) == 3
 
 
-def test_no_expected_answer_is_public():
-    assert not [n for n in dir(ex) if n.endswith("_expected") and not n.startswith("_")]
+def test_no_module_level_name_holds_an_expected_answer():
+    assert not [n for n in vars(ex) if "expected" in n.lower()]

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from answer_key import expected
 
 from kscale_lab.exercises import secrets as ex
 from kscale_lab.secrets import secrets_at, simulate
@@ -25,17 +26,17 @@ def refresh_s(ttl_s: float, sync_s: float = 60.0, get_s: float = GET_S) -> float
 def test_q1_by_hand():
     # 1,500 nodes: the TTL controller says 60 s; fetched at the second sync after a fetch
     assert refresh_s(60) == 120
-    assert ex._q1_expected() == pytest.approx(1500 * 40 * 3 / 120)
+    assert expected(ex.q1) == pytest.approx(1500 * 40 * 3 / 120)
 
 
 def test_q2_by_hand():
     # 2,500 nodes: 300 s, fetched every 360 s: 2,500 × 120 / 360 < 1,500 × 120 / 120
     assert 2500 * 120 / refresh_s(300) < 1500 * 120 / refresh_s(60)
-    assert ex._q2_expected() == "down"
+    assert expected(ex.q2) == "down"
 
 
 def test_q3_by_hand():
-    assert ex._q3_expected() == pytest.approx(refresh_s(120) / 2 + GET_S)
+    assert expected(ex.q3) == pytest.approx(refresh_s(120) / 2 + GET_S)
 
 
 def test_q4_by_hand():
@@ -43,20 +44,20 @@ def test_q4_by_hand():
     own = 80 * 4 / refresh_s(300, get_s=0.025)             # four own objects per pod
     shared = 1 / (300 + 60 / 80)                           # the node's one shared object
     seats = d.nodes * (own + shared) * 0.025
-    assert ex._q4_expected() == pytest.approx(100 * seats / 400, rel=1e-6)
+    assert expected(ex.q4) == pytest.approx(100 * seats / 400, rel=1e-6)
 
 
 def test_q5_is_the_stream_queue_not_the_seats():
     out = ex.at_version(ex.Q5_CLUSTER, ex.Q5_VERSION)
     assert ex.Q5_CLUSTER.unique_objects_per_node >= 250        # more watches than streams
     assert out.get_requests_per_s == 0 and out.readonly_inflight_share == 0
-    assert ex._q5_expected() == "b"
+    assert expected(ex.q5) == "b"
 
 
 def test_q6_is_the_order_statistic_of_the_first_watch_ends():
     waiting = ex.Q6_CLUSTER.unique_objects_per_node - 250      # reflectors ahead of it
     by_hand = 300 + 300 * (waiting + 1) / 251
-    assert ex._q6_expected() == pytest.approx(by_hand, rel=0.01)
+    assert expected(ex.q6) == pytest.approx(by_hand, rel=0.01)
 
 
 def test_q7_agrees_with_the_simulated_kubelet():
@@ -68,7 +69,7 @@ def test_q7_agrees_with_the_simulated_kubelet():
         beats = simulate(r.dims, r.side, nodes=1, seed=seed).heartbeats[0]
         gaps = np.diff(np.concatenate([[0.0], beats, [3600.0]]))
         shares.append(np.clip(gaps - r.dims.grace_period_s, 0, None).sum() / 3600)
-    assert ex._q7_expected() == pytest.approx(ex.Q7_CLUSTER.nodes * np.mean(shares), rel=0.05)
+    assert expected(ex.q7) == pytest.approx(ex.Q7_CLUSTER.nodes * np.mean(shares), rel=0.05)
 
 
 def test_q8_only_the_upgrade_meets_both_goals():
@@ -78,7 +79,7 @@ def test_q8_only_the_upgrade_meets_both_goals():
         refresh_s(300) / 2 + GET_S)                                   # polling: 3 min
     assert c.notready_nodes == 0 and c.propagation_delay_s < 1e-3
     assert d.notready_nodes > ex.at_version(ex.Q8_CLUSTER, ex.Q7_VERSION).notready_nodes
-    assert ex._q8_expected() == "c"
+    assert expected(ex.q8) == "c"
 
 
 # --- right answers pass, wrong ones do not ---------------------------------------------------
@@ -120,14 +121,13 @@ def test_an_unanswered_question_gets_a_hint_without_the_answer(q, capsys):
     assert q(...) is False
     out = capsys.readouterr().out
     assert out.startswith("Not yet — ")
-    expected = getattr(ex, f"_q{QUESTIONS.index(q) + 1}_expected")()
-    if isinstance(expected, float):
-        for text in (f"{expected:.0f}", f"{expected:.1f}", f"{expected:,.0f}"):
+    expected_answer = expected(q)
+    if isinstance(expected_answer, float):
+        for text in (f"{expected_answer:.0f}", f"{expected_answer:.1f}", f"{expected_answer:,.0f}"):
             assert len(text) < 3 or text not in out
     else:
-        assert f"'{expected}'" not in out.split("Hint:")[1]
+        assert f"'{expected_answer}'" not in out.split("Hint:")[1]
 
 
-def test_no_expected_answer_is_public():
-    assert not [name for name in dir(ex) if name.endswith("_expected")
-                and not name.startswith("_")]
+def test_no_module_level_name_holds_an_expected_answer():
+    assert not [n for n in vars(ex) if "expected" in n.lower()]

@@ -3,8 +3,9 @@
 Each chapter has a module here (``kscale_lab.exercises.heartbeats`` …) with one function per
 question, ``q1(answer)``, ``q2(answer)`` …; every verdict is recorded for the notebook's
 score line (:mod:`~kscale_lab.exercises.scoring`). A check computes the expected answer *by
-running the lab* (in a private function, never from a stored number), compares, and prints
-one line:
+running the lab* — inside the check, each time it runs (in a function nested in ``qN``, so
+no module-level name holds or returns it, and neither tab-completion nor attribute access
+reaches it), never from a stored number — compares, and prints one line:
 
 * ``Right — …`` with a sentence on why it matters, which does not restate the answer; or
 * ``Not yet — …`` saying what is off (too high, too low, a unit slip, a misconception) and a

@@ -9,14 +9,14 @@ of an upgrade path on which nothing breaks (q7); and a synthesis of chapters 4, 
 many services today's release can run in iptables mode (q8).
 
 Every expected answer is computed here by running the capstone (:mod:`kscale_lab.capstone`)
-on the cluster the question describes, in a private function; no answer is stored. The
+on the cluster the question describes, inside the question's check, each time it runs; no
+module-level name holds or returns an answer. The
 clusters are module constants, none of them one the chapter uses, so the notebooks, the
 solutions and the tests share them.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from kscale_lab.capstone import CapstoneDimensions, CapstoneModel, assess
@@ -86,17 +86,16 @@ def not_yet() -> list[str]:
 
 # --- q1 ------------------------------------------------------------------------------------
 
-def _q1_expected() -> float:
-    return assess(Q1_CLUSTER, Q1_CLUSTER.version).headroom["heartbeats"]
-
-
 def q1(answer: Any) -> bool:
     """The heartbeats' headroom ratio of a 3,000-node 1.12.7 cluster."""
+    def expected() -> float:
+        return assess(Q1_CLUSTER, Q1_CLUSTER.version).headroom["heartbeats"]
+
     d = Q1_CLUSTER
     node = 4500 + 280 * d.images_per_node + 5 * 300
     one_interval = d.nodes * node * (1 + 300 / 10) / (d.quota_gib * 2**30)
     return check_number(
-        answer, _q1_expected(), rel_tol=0.02,
+        answer, expected(), rel_tol=0.02,
         right="past 1: the quota is gone within two compaction intervals, and every write in "
               "the cluster stops. A ratio says how far past, which is what an upgrade plan "
               "needs to know.",
@@ -110,14 +109,13 @@ def q1(answer: Any) -> bool:
 
 # --- q2 ------------------------------------------------------------------------------------
 
-def _q2_expected() -> str:
-    return assess(Q2_CLUSTER, Q2_CLUSTER.version).first_bottleneck
-
-
 def q2(answer: Any) -> bool:
     """Which mechanism bites first for the cluster of question 2, on 1.13?"""
+    def expected() -> str:
+        return assess(Q2_CLUSTER, Q2_CLUSTER.version).first_bottleneck
+
     return check_choice(
-        answer, _q2_expected(), Q2_CHOICES,
+        answer, expected(), Q2_CHOICES,
         right="1.13.0–1.13.4 watched every object a kubelet needs on one HTTP/2 connection "
               "with a client that waits when the streams run out: the number of objects per "
               "node, not the number of nodes, decides.",
@@ -136,27 +134,25 @@ def q2(answer: Any) -> bool:
 
 # --- q3 ------------------------------------------------------------------------------------
 
-def _q3_claims() -> dict[str, bool]:
-    """Each option of q3 as a claim the release table can test."""
-    before, after = release("1.13.4"), release("1.13.5")
-    return {"a": after.secrets_strategy == "Watch" and after.go_client == "go1.12",
-            "b": before.secrets_strategy == "Watch" and after.secrets_strategy == "Cache",
-            "c": after.node_lease and not before.node_lease,
-            "d": (after.http2_max_streams_per_connection
-                  > before.http2_max_streams_per_connection)}
-
-
-def _q3_expected() -> str:
-    true = [k for k, holds in _q3_claims().items() if holds]
-    if len(true) != 1:
-        raise RuntimeError(f"question 3 no longer matches the release table: {true} hold")
-    return true[0]
-
-
 def q3(answer: Any) -> bool:
     """Why did 1.13.5 stop the nodes of a dense 1.13.4 cluster flapping NotReady?"""
+    def claims() -> dict[str, bool]:
+        """Each option of q3 as a claim the release table can test."""
+        before, after = release("1.13.4"), release("1.13.5")
+        return {"a": after.secrets_strategy == "Watch" and after.go_client == "go1.12",
+                "b": before.secrets_strategy == "Watch" and after.secrets_strategy == "Cache",
+                "c": after.node_lease and not before.node_lease,
+                "d": (after.http2_max_streams_per_connection
+                      > before.http2_max_streams_per_connection)}
+
+    def expected() -> str:
+        true = [k for k, holds in claims().items() if holds]
+        if len(true) != 1:
+            raise RuntimeError(f"question 3 no longer matches the release table: {true} hold")
+        return true[0]
+
     return check_choice(
-        answer, _q3_expected(), Q3_CHOICES,
+        answer, expected(), Q3_CHOICES,
         right="a fix that could not be made safe at once was switched off in a patch "
               "release, and the stopgap — polling, with its GETs and seats — came back until "
               "the Go client was fixed.",
@@ -169,21 +165,19 @@ def q3(answer: Any) -> bool:
 
 # --- q4 ------------------------------------------------------------------------------------
 
-def _q4_drops() -> dict[str, float]:
-    """How much each mechanism's ratio falls from the cluster's release to today's."""
-    a, b = assess(Q4_CLUSTER, Q4_CLUSTER.version), assess(Q4_CLUSTER, TODAY)
-    return {k: a.headroom[k] - b.headroom[k] for k in MECHANISMS}
-
-
-def _q4_expected() -> str:
-    drops = _q4_drops()
-    return max((k for k in Q4_CHOICES), key=lambda k: drops[k])
-
-
 def q4(answer: Any) -> bool:
     """Which chapter's fix bought this workload the most headroom, from 1.13 to today?"""
+    def drops_by_mechanism() -> dict[str, float]:
+        """How much each mechanism's ratio falls from the cluster's release to today's."""
+        a, b = assess(Q4_CLUSTER, Q4_CLUSTER.version), assess(Q4_CLUSTER, TODAY)
+        return {k: a.headroom[k] - b.headroom[k] for k in MECHANISMS}
+
+    def expected() -> str:
+        drops = drops_by_mechanism()
+        return max((k for k in Q4_CHOICES), key=lambda k: drops[k])
+
     return check_choice(
-        answer, _q4_expected(), Q4_CHOICES,
+        answer, expected(), Q4_CHOICES,
         right="the fix that matters is the one for the dimension your workload stresses: "
               "here the services, not the nodes. Read the ratios before planning an "
               "upgrade — and note this one is still past its limit today.",
@@ -199,21 +193,18 @@ def q4(answer: Any) -> bool:
 
 # --- q5 ------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _q5_rooms() -> dict[str, float]:
-    """How many times each dimension of :data:`Q5_CHOICES` can grow."""
-    return {dim: room(Q5_CLUSTER, dim).factor for dim in Q5_CHOICES}
-
-
-def _q5_expected() -> str:
-    rooms = _q5_rooms()
-    return max(Q5_CHOICES, key=lambda k: rooms[k])
-
-
 def q5(answer: Any) -> bool:
     """Which single dimension of the question-5 cluster can grow by the largest factor?"""
+    def room_factors() -> dict[str, float]:
+        """How many times each dimension of :data:`Q5_CHOICES` can grow."""
+        return {dim: room(Q5_CLUSTER, dim).factor for dim in Q5_CHOICES}
+
+    def expected() -> str:
+        rooms = room_factors()
+        return max(Q5_CHOICES, key=lambda k: rooms[k])
+
     return check_choice(
-        answer, _q5_expected(), Q5_CHOICES,
+        answer, expected(), Q5_CHOICES,
         right="each dimension meets a different chapter's limit, at a different distance: "
               "\"how big can it grow?\" has one answer per dimension, not one per cluster.",
         why={"nodes": "the shared etcd quota stops the nodes sooner: heartbeats and "
@@ -230,12 +221,11 @@ def q5(answer: Any) -> bool:
 
 # --- q6 ------------------------------------------------------------------------------------
 
-def _q6_expected() -> int:
-    return int(room(Q6_CLUSTER, "nodes").largest)
-
-
 def q6(answer: Any) -> bool:
     """The most nodes the question-6 cluster can have on 1.14.2 before something breaks."""
+    def expected() -> int:
+        return int(room(Q6_CLUSTER, "nodes").largest)
+
     d = Q6_CLUSTER
     from kscale_lab.heartbeats import LEASE_BYTES
 
@@ -243,7 +233,7 @@ def q6(answer: Any) -> bool:
     per_node = node + LEASE_BYTES + 600 * (LEASE_BYTES / 10 + node / 60)
     heartbeats_alone = int(d.quota_gib * 2**30 / per_node)
     return check_number(
-        answer, _q6_expected(), rel_tol=0.01, unit="nodes",
+        answer, expected(), rel_tol=0.01, unit="nodes",
         right="the quota is shared: every chapter that writes to the main etcd spends it, so "
               "the heartbeats' room depends on the Services too.",
         why={heartbeats_alone: "that is the heartbeats alone. What else is written to the "
@@ -256,14 +246,13 @@ def q6(answer: Any) -> bool:
 
 # --- q7 ------------------------------------------------------------------------------------
 
-def _q7_expected() -> str:
-    return first_clear_release(Q7_CLUSTER)
-
-
 def q7(answer: Any) -> bool:
     """The first release, from 1.12 on, on which nothing of the question-7 cluster breaks."""
+    def expected() -> str:
+        return first_clear_release(Q7_CLUSTER)
+
     return check_choice(
-        answer, _q7_expected(), Q7_CHOICES,
+        answer, expected(), Q7_CHOICES,
         right="an upgrade path is a list of limits falling one by one; the release that "
               "clears the last one is where the plan can stop — and the table says which "
               "patch releases to skip on the way.",
@@ -280,16 +269,15 @@ def q7(answer: Any) -> bool:
 
 # --- q8 ------------------------------------------------------------------------------------
 
-def _q8_expected() -> int:
-    return int(room(Q8_CLUSTER, "services").largest)
-
-
 def q8(answer: Any) -> bool:
     """Synthesis: the most services of 12 backends today's release runs in iptables mode."""
+    def expected() -> int:
+        return int(room(Q8_CLUSTER, "services").largest)
+
     d = Q8_CLUSTER
     full = int((1 - 0.005) / 14e-6 / (1 + 3 * d.backends_per_service))
     return check_number(
-        answer, _q8_expected(), rel_tol=0.02, unit="services",
+        answer, expected(), rel_tol=0.02, unit="services",
         right="the partial restore (KEP-3453) writes less text, but iptables-legacy still "
               "reads and rewrites the whole table on every call: the rules held, not the "
               "rules changed, set the limit. IPVS or nftables lift it.",

@@ -2,7 +2,8 @@
 
 Every expected answer is computed here by running the lab (:mod:`kscale_lab.endpoints`,
 :mod:`kscale_lab.priority`, :mod:`kscale_lab.control_plane.flowcontrol`) on the cluster the
-question describes, in a private ``_qN_expected`` function; no answer is stored. The
+question describes, inside the question's check, each time it runs; no
+module-level name holds or returns an answer. The
 clusters are module constants so the notebooks, the solutions and the tests use the same
 ones — none of them is one the chapter used.
 
@@ -52,14 +53,14 @@ Q8_NOT_READY = 1.0
 
 # --- Q1 --------------------------------------------------------------------------------------
 
-def _q1_expected() -> float:
-    return ENDPOINTS.naive(Q1_CLUSTER).bytes_per_update / MiB
-
 
 def q1(answer: Any) -> bool:
     """MiB sent to every kube-proxy when one of 400 backends changes (one Endpoints object)."""
+    def expected() -> float:
+        return ENDPOINTS.naive(Q1_CLUSTER).bytes_per_update / MiB
+
     return check_number(
-        answer, _q1_expected(), rel_tol=0.03,
+        answer, expected(), rel_tol=0.03,
         right="the whole object goes to every node's kube-proxy, whichever backend changed: "
               "the cost is the Service's size times the cluster's size.",
         hint="build the Service's Endpoints object (endpoints_object(…, backends(…, n))), "
@@ -69,16 +70,16 @@ def q1(answer: Any) -> bool:
 
 # --- Q2 --------------------------------------------------------------------------------------
 
-def _q2_expected() -> str:
-    c = ENDPOINTS.compare(Q2_CLUSTER)
-    a, b = c.naive.etcd_writes_per_update, c.improved.etcd_writes_per_update
-    return "same" if a == b else ("more" if b > a else "fewer")
-
 
 def q2(answer: Any) -> bool:
     """With EndpointSlices, more, fewer or the same etcd writes per backend change?"""
+    def expected() -> str:
+        c = ENDPOINTS.compare(Q2_CLUSTER)
+        a, b = c.naive.etcd_writes_per_update, c.improved.etcd_writes_per_update
+        return "same" if a == b else ("more" if b > a else "fewer")
+
     return check_choice(
-        answer, _q2_expected(), ["more", "fewer", "same"],
+        answer, expected(), ["more", "fewer", "same"],
         right="a change still rewrites one object and still wakes every kube-proxy; what "
               "shrinks is that object. Like the Lease of chapter 2, the fix is in the bytes.",
         hint="count the objects one change rewrites in each version: the Service's Endpoints "
@@ -87,16 +88,16 @@ def q2(answer: Any) -> bool:
 
 # --- Q3 --------------------------------------------------------------------------------------
 
-def _q3_expected() -> float:
-    return (ENDPOINTS.naive(Q3_BIG).bytes_per_rolling_update
-            / ENDPOINTS.naive(Q3_SMALL).bytes_per_rolling_update)
-
 
 def q3(answer: Any) -> bool:
     """A Service grows 4× (300 → 1,200 backends): by what factor grow the bytes a rolling
     update sends with one Endpoints object?"""
+    def expected() -> float:
+        return (ENDPOINTS.naive(Q3_BIG).bytes_per_rolling_update
+                / ENDPOINTS.naive(Q3_SMALL).bytes_per_rolling_update)
+
     return check_number(
-        answer, _q3_expected(), rel_tol=0.05,
+        answer, expected(), rel_tol=0.05,
         right="a rolling update makes one change per backend, and each change sends an object "
               "that is itself proportional to the backends: the product grows with the "
               "square. With slices each change sends at most one slice, so it grows linearly.",
@@ -106,14 +107,14 @@ def q3(answer: Any) -> bool:
 
 # --- Q4 --------------------------------------------------------------------------------------
 
-def _q4_expected() -> int:
-    return object_sizes(Q4_ENCODING).max_backends_within(ETCD_MAX_REQUEST_BYTES)
-
 
 def q4(answer: Any) -> bool:
     """The most backends one JSON-encoded Endpoints object can hold within 1.5 MiB."""
+    def expected() -> int:
+        return object_sizes(Q4_ENCODING).max_backends_within(ETCD_MAX_REQUEST_BYTES)
+
     return check_number(
-        answer, _q4_expected(), rel_tol=0.01,
+        answer, expected(), rel_tol=0.01,
         right="far above the 250 backends of the thresholds: the request limit is a hard "
               "wall, but the bytes sent to every node make a Service expensive long before it.",
         hint="measure the object for two sizes to get the bytes per backend (json_bytes of "
@@ -123,15 +124,15 @@ def q4(answer: Any) -> bool:
 
 # --- Q5 --------------------------------------------------------------------------------------
 
-def _q5_expected() -> int:
-    return nominal_concurrency_limits(Q5_CLUSTER.server_concurrency)[Q5_LEVEL]
-
 
 def q5(answer: Any) -> bool:
     """Seats of workload-low with --max-requests-inflight 800 and
     --max-mutating-requests-inflight 300."""
+    def expected() -> int:
+        return nominal_concurrency_limits(Q5_CLUSTER.server_concurrency)[Q5_LEVEL]
+
     return check_number(
-        answer, _q5_expected(), rel_tol=0, abs_tol=0.5,
+        answer, expected(), rel_tol=0, abs_tol=0.5,
         right="APF shares out the sum of the two old flags by nominal shares and rounds each "
               "level up; the verb no longer picks the pool.",
         hint="the server's concurrency is the sum of both flags; a level gets ceil(that × its "
@@ -157,17 +158,16 @@ _Q6_HINTS = {
 }
 
 
-def _q6_expected() -> str:
-    out = PRIORITY.naive(Q6_CLUSTER)
-    refused_storm = out.noisy_rejected_per_s + out.workload_rejected_per_s > 0
-    if out.lease_renewals_rejected_per_s == 0:
-        return "b"
-    return "a" if refused_storm else "c"
-
-
 def q6(answer: Any) -> bool:
     """A polling storm hits a pre-APF apiserver: what happens to the Lease renewals?"""
-    expected = _q6_expected()
+    def expected() -> str:
+        out = PRIORITY.naive(Q6_CLUSTER)
+        refused_storm = out.noisy_rejected_per_s + out.workload_rejected_per_s > 0
+        if out.lease_renewals_rejected_per_s == 0:
+            return "b"
+        return "a" if refused_storm else "c"
+
+    expected = expected()
     got = str(answer).strip().lower() if isinstance(answer, str) else answer
     return check_choice(
         answer, expected, Q6_CHOICES,
@@ -179,15 +179,15 @@ def q6(answer: Any) -> bool:
 
 # --- Q7 --------------------------------------------------------------------------------------
 
-def _q7_expected() -> float:
-    return 100 * PRIORITY.naive(Q7_CLUSTER).lease_renewals_rejected_per_s \
-        / Q7_CLUSTER.lease_requests_per_s
-
 
 def q7(answer: Any) -> bool:
     """The percentage of Lease renewals refused (naive) in :data:`Q7_CLUSTER`."""
+    def expected() -> float:
+        return 100 * PRIORITY.naive(Q7_CLUSTER).lease_renewals_rejected_per_s \
+            / Q7_CLUSTER.lease_requests_per_s
+
     return check_number(
-        answer, _q7_expected(), rel_tol=0.05,
+        answer, expected(), rel_tol=0.05,
         right="with no queue, a renewal is refused whenever it finds the mutating pool full — "
               "as often as any flood request, because the pool cannot tell them apart.",
         hint="every request holds a seat for the seat time, so the mutating pool is offered "
@@ -201,26 +201,25 @@ def _not_ready(flood_per_s: float) -> float:
     return PRIORITY.naive(Q8_CLUSTER.replace(noisy_requests_per_s=flood_per_s)).nodes_not_ready
 
 
-def _q8_expected() -> float:
-    """The largest flood (req/s) that leaves fewer than :data:`Q8_NOT_READY` nodes NotReady
-    in the hour (bisection on the flood; NotReady grows with it)."""
-    lo, hi = 0.0, PriorityDimensions.spec("noisy_requests_per_s").hi
-    if _not_ready(hi) < Q8_NOT_READY:
-        return hi
-    for _ in range(50):
-        mid = (lo + hi) / 2
-        if _not_ready(mid) < Q8_NOT_READY:
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
 def q8(answer: Any) -> bool:
     """The largest Event flood a 3,000-node cluster's pools take before a node is expected
     to go NotReady within the hour (req/s)."""
+    def expected() -> float:
+        """The largest flood (req/s) that leaves fewer than :data:`Q8_NOT_READY` nodes NotReady
+        in the hour (bisection on the flood; NotReady grows with it)."""
+        lo, hi = 0.0, PriorityDimensions.spec("noisy_requests_per_s").hi
+        if _not_ready(hi) < Q8_NOT_READY:
+            return hi
+        for _ in range(50):
+            mid = (lo + hi) / 2
+            if _not_ready(mid) < Q8_NOT_READY:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
     return check_number(
-        answer, _q8_expected(), rel_tol=0.05,
+        answer, expected(), rel_tol=0.05,
         right="below the pool's capacity nearly nothing is refused; a little above it the "
               "refusals are frequent enough that four in a row — a Lease older than the "
               "grace period — happen somewhere among thousands of nodes. Under APF the "

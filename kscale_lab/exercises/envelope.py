@@ -8,7 +8,8 @@ the busiest namespace that the even-spread averages hide (q6), and a synthesis: 
 skewed cluster can grow (q7).
 
 Every expected answer is computed here by running the lab (:mod:`kscale_lab.envelope`) on
-the cluster the question describes, in a private function; no answer is stored. The
+the cluster the question describes, inside the question's check, each time it runs; no
+module-level name holds or returns an answer. The
 clusters are module constants so the notebooks, the solutions and the tests use the same
 ones. Each names every dimension its answer depends on, and the clusters keep to at most
 30 pods per node on average below 5,000 nodes (150,000 pods on 5,000 nodes): there the
@@ -81,14 +82,13 @@ def not_yet() -> list[str]:
 
 # --- q1 ------------------------------------------------------------------------------------
 
-def _q1_expected() -> float:
-    return assess(Q1_CLUSTER, ("pods_per_namespace",))[0].ratio
-
-
 def q1(answer: Any) -> bool:
     """Pods per namespace of 2,400 × 24 in 20 namespaces, as a fraction of its threshold."""
+    def expected() -> float:
+        return assess(Q1_CLUSTER, ("pods_per_namespace",))[0].ratio
+
     return check_number(
-        answer, _q1_expected(), rel_tol=0.01, unit="",
+        answer, expected(), rel_tol=0.01, unit="",
         right="pods per namespace is derived from three dimensions that each look harmless "
               "on their own; a cluster this close to a threshold has little room to grow "
               "in any of them.",
@@ -99,26 +99,25 @@ def q1(answer: Any) -> bool:
 
 # --- q2 ------------------------------------------------------------------------------------
 
-def _q2_expected() -> int:
-    """The largest pods per node that keeps :data:`Q2_CLUSTER` inside (brute force)."""
-    spec = ClusterDimensions.spec("pods_per_node")
-    inside = []
-    for p in range(int(spec.lo), int(spec.hi) + 1):
-        try:
-            dims = Q2_CLUSTER.replace(pods_per_node=p)
-        except ValueError:                      # a cluster the lab refuses is not inside
-            continue
-        if MODEL.improved(dims).within_envelope:
-            inside.append(p)
-    return max(inside)
-
-
 def q2(answer: Any) -> bool:
     """The most pods per node a cluster of 5,000 seven-core nodes in 40 namespaces may run."""
+    def expected() -> int:
+        """The largest pods per node that keeps :data:`Q2_CLUSTER` inside (brute force)."""
+        spec = ClusterDimensions.spec("pods_per_node")
+        inside = []
+        for p in range(int(spec.lo), int(spec.hi) + 1):
+            try:
+                dims = Q2_CLUSTER.replace(pods_per_node=p)
+            except ValueError:                      # a cluster the lab refuses is not inside
+                continue
+            if MODEL.improved(dims).within_envelope:
+                inside.append(p)
+        return max(inside)
+
     own = assess(Q2_CLUSTER, ("pods_per_node",))[0].limit
     per_cluster = threshold("pods").limit / Q2_CLUSTER.nodes
     return check_number(
-        answer, _q2_expected(), rel_tol=0.0, abs_tol=0.5, unit="pods",
+        answer, expected(), rel_tol=0.0, abs_tol=0.5, unit="pods",
         right="a node's own limit is only the first cap on density; the thresholds on the "
               "whole cluster and on each namespace are shared among the nodes and can cap "
               "it lower.",
@@ -135,23 +134,22 @@ def q2(answer: Any) -> bool:
 
 # --- q3 ------------------------------------------------------------------------------------
 
-def _q3_expected() -> str:
-    ratio = MODEL.improved(Q3_AFTER).max_nodes / MODEL.improved(Q3_BEFORE).max_nodes
-    if math.isclose(ratio, 0.5, rel_tol=0.02):
-        return "a"
-    if math.isclose(ratio, 1.0, rel_tol=0.02):
-        return "b"
-    if math.isclose(ratio, 2.0, rel_tol=0.02):
-        return "d"
-    if 0.5 < ratio < 1.0:
-        return "c"
-    raise RuntimeError(f"question 3 no longer matches the lab: the ratio is {ratio:.2f}")
-
-
 def q3(answer: Any) -> bool:
     """Double the density from 15 to 30 pods per node: how does the largest cluster change?"""
+    def expected() -> str:
+        ratio = MODEL.improved(Q3_AFTER).max_nodes / MODEL.improved(Q3_BEFORE).max_nodes
+        if math.isclose(ratio, 0.5, rel_tol=0.02):
+            return "a"
+        if math.isclose(ratio, 1.0, rel_tol=0.02):
+            return "b"
+        if math.isclose(ratio, 2.0, rel_tol=0.02):
+            return "d"
+        if 0.5 < ratio < 1.0:
+            return "c"
+        raise RuntimeError(f"question 3 no longer matches the lab: the ratio is {ratio:.2f}")
+
     return check_choice(
-        answer, _q3_expected(), Q3_CHOICES,
+        answer, expected(), Q3_CHOICES,
         right="the envelope's size limit is the lowest of several caps, and a change of "
               "density moves only the caps that depend on it — the shape the chapter calls "
               "\"not a box\".",
@@ -165,14 +163,13 @@ def q3(answer: Any) -> bool:
 
 # --- q4 ------------------------------------------------------------------------------------
 
-def _q4_expected() -> int:
-    return MODEL.improved(Q4_CLUSTER).max_nodes
-
-
 def q4(answer: Any) -> bool:
     """The largest number of nodes at 24 pods per node in 12 namespaces."""
+    def expected() -> int:
+        return MODEL.improved(Q4_CLUSTER).max_nodes
+
     return check_number(
-        answer, _q4_expected(), rel_tol=0.0, abs_tol=0.5, unit="nodes",
+        answer, expected(), rel_tol=0.0, abs_tol=0.5, unit="nodes",
         right="with few namespaces a per-namespace threshold binds long before the "
               "per-cluster ones: the fix is more namespaces, not fewer pods.",
         why={max_nodes(Q4_CLUSTER, ("nodes",)):
@@ -188,19 +185,18 @@ def q4(answer: Any) -> bool:
 
 # --- q5 ------------------------------------------------------------------------------------
 
-def _q5_expected() -> str:
-    exceeded = {c.name for c in assess(Q5_PLAN) if not c.inside}
-    claims = {"b": {"pods_per_node", "pods"}, "c": {"pods"}}
-    for key, names in claims.items():
-        if exceeded == names:
-            return key
-    raise RuntimeError(f"question 5 no longer matches the lab: the plan exceeds {exceeded}")
-
-
 def q5(answer: Any) -> bool:
     """Twice the cores and twice the pods per node on the same 5,000 nodes: which verdict?"""
+    def expected() -> str:
+        exceeded = {c.name for c in assess(Q5_PLAN) if not c.inside}
+        claims = {"b": {"pods_per_node", "pods"}, "c": {"pods"}}
+        for key, names in claims.items():
+            if exceeded == names:
+                return key
+        raise RuntimeError(f"question 5 no longer matches the lab: the plan exceeds {exceeded}")
+
     return check_choice(
-        answer, _q5_expected(), Q5_CHOICES,
+        answer, expected(), Q5_CHOICES,
         right="a change to one dimension moves every threshold derived from it; checking "
               "only the dimension you changed misses the rest.",
         why={"a": "the pods-per-node threshold is fine — but it is not the only threshold "
@@ -214,15 +210,14 @@ def q5(answer: Any) -> bool:
 
 # --- q6 ------------------------------------------------------------------------------------
 
-def _q6_expected() -> float:
-    return threshold("pods_per_namespace").limit / Q6_CLUSTER.pods
-
-
 def q6(answer: Any) -> bool:
     """The largest share of a cluster's pods that one namespace may hold (2,000 × 30)."""
+    def expected() -> float:
+        return threshold("pods_per_namespace").limit / Q6_CLUSTER.pods
+
     even = 1 / Q6_CLUSTER.namespaces
     return check_number(
-        answer, _q6_expected(), rel_tol=0.01, unit="",
+        answer, expected(), rel_tol=0.01, unit="",
         right="the model's per-namespace values are averages over an even spread. A namespace "
               "only modestly busier than the average can be outside while the average looks "
               "comfortable — so compare your busiest namespace with the threshold, not the "
@@ -236,24 +231,22 @@ def q6(answer: Any) -> bool:
 
 # --- q7 ------------------------------------------------------------------------------------
 
-def _q7_caps() -> dict[str, int]:
-    """The largest node count each view allows for :data:`Q7_CLUSTER` (same density)."""
-    busiest = (threshold("pods_per_namespace").limit
-               / (Q7_BUSIEST_SHARE * Q7_CLUSTER.pods_per_node))
-    even = MODEL.improved(Q7_CLUSTER).max_nodes
-    return {"one number": MODEL.naive(Q7_CLUSTER).max_nodes, "even spread": even,
-            "busiest namespace": min(even, math.floor(busiest + 1e-9))}
-
-
-def _q7_expected() -> int:
-    return _q7_caps()["busiest namespace"] - Q7_CLUSTER.nodes
-
-
 def q7(answer: Any) -> bool:
     """Synthesis: how many nodes a skewed cluster can add before it leaves the envelope."""
-    caps = _q7_caps()
+    def caps_by_view() -> dict[str, int]:
+        """The largest node count each view allows for :data:`Q7_CLUSTER` (same density)."""
+        busiest = (threshold("pods_per_namespace").limit
+                   / (Q7_BUSIEST_SHARE * Q7_CLUSTER.pods_per_node))
+        even = MODEL.improved(Q7_CLUSTER).max_nodes
+        return {"one number": MODEL.naive(Q7_CLUSTER).max_nodes, "even spread": even,
+                "busiest namespace": min(even, math.floor(busiest + 1e-9))}
+
+    def expected() -> int:
+        return caps_by_view()["busiest namespace"] - Q7_CLUSTER.nodes
+
+    caps = caps_by_view()
     return check_number(
-        answer, _q7_expected(), rel_tol=0.0, abs_tol=0.5, unit="nodes",
+        answer, expected(), rel_tol=0.0, abs_tol=0.5, unit="nodes",
         right="the averages said there was plenty of room; the busiest namespace says "
               "otherwise. Growth planning uses the worst namespace, and the envelope's "
               "per-namespace numbers are a best case.",

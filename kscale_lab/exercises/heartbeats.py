@@ -9,9 +9,10 @@ long a dead node goes unnoticed when the status is reported rarely (q7); and a s
 chapters 1 and 2: the largest 1.12 cluster that both the envelope and etcd allow (q8).
 
 Every expected answer is computed here by running the lab (:mod:`kscale_lab.heartbeats`,
-and :mod:`kscale_lab.envelope` for q8) on the cluster the question describes, in a private
-function; no answer is stored. The clusters are module constants so the notebooks, the
-solutions and the tests use the same ones.
+and :mod:`kscale_lab.envelope` for q8) on the cluster the question describes, inside the
+question's check, each time it runs; no module-level name holds or returns an answer.
+The clusters are module constants so the notebooks, the solutions and the tests use the same
+ones.
 """
 
 from __future__ import annotations
@@ -124,14 +125,13 @@ def _cliff(dims: HeartbeatDimensions, version: str = "naive") -> int | None:
 
 # --- q1 ------------------------------------------------------------------------------------
 
-def _q1_expected() -> float:
-    return MODEL.naive(Q1_CLUSTER).etcd_write_bytes_per_s / MiB
-
-
 def q1(answer: Any) -> bool:
     """Heartbeat bytes per second a 1,200-node 1.12 cluster sends to etcd, in MiB/s."""
+    def expected() -> float:
+        return MODEL.naive(Q1_CLUSTER).etcd_write_bytes_per_s / MiB
+
     return check_number(
-        answer, _q1_expected(), rel_tol=0.02, unit="MiB/s",
+        answer, expected(), rel_tol=0.02, unit="MiB/s",
         right="every heartbeat of the old kind is a whole Node object, so the bandwidth is "
               "nodes × Node size ÷ period — and etcd must keep all of it until a compaction.",
         hint="work out the Node object's size for this many images and volumes "
@@ -141,29 +141,27 @@ def q1(answer: Any) -> bool:
 
 # --- q2 ------------------------------------------------------------------------------------
 
-def _q2_claims() -> dict[str, bool]:
-    """Each option of q2 as a claim the lab can test, and whether it holds."""
-    c = MODEL.compare(Q2_CLUSTER)
-    sim = simulate(Q2_TOY, "improved")
-    lease_revisions = sim.etcd.versions("/registry/leases/kube-node-lease/node-1")
-    return {"a": c.improved.api_writes_per_s < c.naive.api_writes_per_s,
-            "b": (c.improved.etcd_write_bytes_per_s < c.naive.etcd_write_bytes_per_s
-                  and c.improved.history_bytes < c.naive.history_bytes),
-            "c": lease_revisions <= 1,
-            "d": lease_revisions <= 1}
-
-
-def _q2_expected() -> str:
-    true = [k for k, holds in _q2_claims().items() if holds]
-    if len(true) != 1:
-        raise RuntimeError(f"question 2 no longer matches the lab: claims {true} hold")
-    return true[0]
-
-
 def q2(answer: Any) -> bool:
     """Why the Lease stops etcd filling up: pick the statement the lab confirms."""
+    def claims() -> dict[str, bool]:
+        """Each option of q2 as a claim the lab can test, and whether it holds."""
+        c = MODEL.compare(Q2_CLUSTER)
+        sim = simulate(Q2_TOY, "improved")
+        lease_revisions = sim.etcd.versions("/registry/leases/kube-node-lease/node-1")
+        return {"a": c.improved.api_writes_per_s < c.naive.api_writes_per_s,
+                "b": (c.improved.etcd_write_bytes_per_s < c.naive.etcd_write_bytes_per_s
+                      and c.improved.history_bytes < c.naive.history_bytes),
+                "c": lease_revisions <= 1,
+                "d": lease_revisions <= 1}
+
+    def expected() -> str:
+        true = [k for k, holds in claims().items() if holds]
+        if len(true) != 1:
+            raise RuntimeError(f"question 2 no longer matches the lab: claims {true} hold")
+        return true[0]
+
     return check_choice(
-        answer, _q2_expected(), Q2_CHOICES,
+        answer, expected(), Q2_CHOICES,
         right="etcd's history and its quota are both counted in bytes: the currency to "
               "watch in every later chapter, whatever happens to the number of requests.",
         why={"a": "compare api_writes_per_s of the two versions: the improved kubelet has two "
@@ -179,18 +177,17 @@ def q2(answer: Any) -> bool:
 
 # --- q3 ------------------------------------------------------------------------------------
 
-def _q3_expected() -> str:
-    before, after = _cliff(Q3_CLUSTER), _cliff(Q3_FASTER)
-    if after is None:
-        return "d"
-    ratio = after / before
-    return "a" if ratio < 0.75 else ("b" if ratio < 1.33 else "c")
-
-
 def q3(answer: Any) -> bool:
     """Compact twice as often: where does the naive version's NOSPACE cliff move?"""
+    def expected() -> str:
+        before, after = _cliff(Q3_CLUSTER), _cliff(Q3_FASTER)
+        if after is None:
+            return "d"
+        ratio = after / before
+        return "a" if ratio < 0.75 else ("b" if ratio < 1.33 else "c")
+
     return check_choice(
-        answer, _q3_expected(), Q3_CHOICES,
+        answer, expected(), Q3_CHOICES,
         right="the history etcd must hold is heartbeat bytes per second × the time it "
               "keeps them, so the compaction interval is as strong a lever as the cluster "
               "size.",
@@ -206,14 +203,13 @@ def q3(answer: Any) -> bool:
 
 # --- q4 ------------------------------------------------------------------------------------
 
-def _q4_expected() -> int:
-    return _cliff(Q4_CLUSTER)
-
-
 def q4(answer: Any) -> bool:
     """The smallest 1.12 cluster (20 images, other objects, 4 GiB) that hits NOSPACE."""
+    def expected() -> int:
+        return _cliff(Q4_CLUSTER)
+
     return check_number(
-        answer, _q4_expected(), rel_tol=0.02, unit="nodes",
+        answer, expected(), rel_tol=0.02, unit="nodes",
         right="the quota is shared: every byte of pods, services and secrets is a byte the "
               "heartbeats' history cannot use, so a cluster's other objects move the "
               "heartbeat cliff too.",
@@ -229,15 +225,14 @@ def q4(answer: Any) -> bool:
 
 # --- q5 ------------------------------------------------------------------------------------
 
-def _q5_expected() -> float | None:
-    return MODEL.naive(Q5_CLUSTER).notready_detection_s
-
-
 def q5(answer: Any) -> bool:
     """A node of a 2,600-node 1.12 cluster dies 25 minutes in: seconds until NotReady."""
+    def expected() -> float | None:
+        return MODEL.naive(Q5_CLUSTER).notready_detection_s
+
     healthy = MODEL.naive(Q5_CLUSTER.replace(nodes=100)).notready_detection_s
     return check_never(
-        answer, _q5_expected(), rel_tol=0.05, unit="s",
+        answer, expected(), rel_tol=0.05, unit="s",
         right="marking a node NotReady is a write, and under NOSPACE etcd refuses every "
               "write: the dead node's pods are never evicted or replaced. A full etcd is a "
               "control-plane outage, not only a heartbeat problem.",
@@ -252,25 +247,23 @@ def q5(answer: Any) -> bool:
 
 # --- q6 ------------------------------------------------------------------------------------
 
-def _q6_saved() -> dict[str, bool]:
-    """Whether each single change of :data:`Q6_CHANGES` keeps the improved version clear."""
-    return {k: MODEL.improved(Q6_CLUSTER.replace(**change)).nospace_at_s is None
-            for k, change in Q6_CHANGES.items()}
-
-
-def _q6_expected() -> str:
-    if MODEL.improved(Q6_CLUSTER).nospace_at_s is None:
-        raise RuntimeError("question 6 no longer matches the lab: the cluster survives as is")
-    saved = [k for k, ok in _q6_saved().items() if ok]
-    if len(saved) != 1:
-        raise RuntimeError(f"question 6 no longer matches the lab: {saved} save it")
-    return saved[0]
-
-
 def q6(answer: Any) -> bool:
     """A 1.16 cluster with 100 volumes per node fills etcd: which single change saves it?"""
+    def saved_by() -> dict[str, bool]:
+        """Whether each single change of :data:`Q6_CHANGES` keeps the improved version clear."""
+        return {k: MODEL.improved(Q6_CLUSTER.replace(**change)).nospace_at_s is None
+                for k, change in Q6_CHANGES.items()}
+
+    def expected() -> str:
+        if MODEL.improved(Q6_CLUSTER).nospace_at_s is None:
+            raise RuntimeError("question 6 no longer matches the lab: the cluster survives as is")
+        saved = [k for k, ok in saved_by().items() if ok]
+        if len(saved) != 1:
+            raise RuntimeError(f"question 6 no longer matches the lab: {saved} save it")
+        return saved[0]
+
     return check_choice(
-        answer, _q6_expected(), Q6_CHOICES,
+        answer, expected(), Q6_CHOICES,
         right="the Lease took the frequent write out of the Node object, not the Node object "
               "out of etcd: its size still counts every time it is written.",
         why={"a": "a Lease is a few hundred bytes: renewing it half as often hardly changes "
@@ -285,24 +278,21 @@ def q6(answer: Any) -> bool:
 
 # --- q7 ------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _q7_delays() -> tuple[float, ...]:
-    """The improved version's detection delay for every whole second of death in
-    :data:`Q7_FAIL_TIMES_S`."""
-    return tuple(MODEL.improved(Q7_CLUSTER.replace(failed_node_at_s=t)).notready_detection_s
-                 for t in Q7_FAIL_TIMES_S)
-
-
-def _q7_expected() -> float:
-    return float(max(_q7_delays()))
-
-
 def q7(answer: Any) -> bool:
     """Lease every 15 s, status every 10 min, grace 50 s: the longest wait until NotReady."""
+    def delays() -> tuple[float, ...]:
+        """The improved version's detection delay for every whole second of death in
+        :data:`Q7_FAIL_TIMES_S`."""
+        return tuple(MODEL.improved(Q7_CLUSTER.replace(failed_node_at_s=t)).notready_detection_s
+                     for t in Q7_FAIL_TIMES_S)
+
+    def expected() -> float:
+        return float(max(delays()))
+
     report, grace = Q7_CLUSTER.status_report_period_s, Q7_CLUSTER.grace_period_s
     renew = Q7_CLUSTER.lease_renew_s
     return check_number(
-        answer, _q7_expected(), rel_tol=0.1, unit="s",
+        answer, expected(), rel_tol=0.1, unit="s",
         right="the controller takes the newer of the Lease and the status, so liveness rides "
               "on the small, frequent write: the report period can grow without slowing "
               "down the detection of a dead node.",
@@ -320,34 +310,32 @@ def q7(answer: Any) -> bool:
 
 # --- q8 ------------------------------------------------------------------------------------
 
-def _q8_caps() -> dict[str, int]:
-    """The largest node count each constraint allows for :data:`Q8_CLUSTER`."""
-    envelope = EnvelopeModel()
-    naive_cliff = _cliff(Q8_CLUSTER)
-    lease_cliff = _cliff(Q8_CLUSTER, "improved")
-    spec_hi = int(HeartbeatDimensions.spec("nodes").hi)
-    return {"envelope": envelope.improved(Q8_ENVELOPE).max_nodes,
-            "one number": envelope.naive(Q8_ENVELOPE).max_nodes,
-            "etcd (1.12)": spec_hi if naive_cliff is None else naive_cliff - 1,
-            "etcd (Lease)": spec_hi if lease_cliff is None else lease_cliff - 1}
-
-
-def _q8_expected() -> int:
-    caps = _q8_caps()
-    return min(caps["envelope"], caps["etcd (1.12)"])
-
-
 def q8(answer: Any) -> bool:
     """Synthesis: the largest 1.12 cluster inside the envelope whose etcd never fills."""
-    caps = _q8_caps()
+    def caps_by_limit() -> dict[str, int]:
+        """The largest node count each constraint allows for :data:`Q8_CLUSTER`."""
+        envelope = EnvelopeModel()
+        naive_cliff = _cliff(Q8_CLUSTER)
+        lease_cliff = _cliff(Q8_CLUSTER, "improved")
+        spec_hi = int(HeartbeatDimensions.spec("nodes").hi)
+        return {"envelope": envelope.improved(Q8_ENVELOPE).max_nodes,
+                "one number": envelope.naive(Q8_ENVELOPE).max_nodes,
+                "etcd (1.12)": spec_hi if naive_cliff is None else naive_cliff - 1,
+                "etcd (Lease)": spec_hi if lease_cliff is None else lease_cliff - 1}
+
+    def expected() -> int:
+        caps = caps_by_limit()
+        return min(caps["envelope"], caps["etcd (1.12)"])
+
+    caps = caps_by_limit()
     lease = min(caps["envelope"], caps["etcd (Lease)"])
     why = {caps["envelope"]: "that is where the envelope binds. Can this cluster's etcd hold "
                              "that many nodes' heartbeats?",
            caps["one number"]: "that is the one-number answer (nodes alone)."}
-    if not math.isclose(lease, _q8_expected(), rel_tol=0.01):
+    if not math.isclose(lease, expected(), rel_tol=0.01):
         why.setdefault(lease, "that would hold with Leases; this cluster runs 1.12.")
     return check_number(
-        answer, _q8_expected(), rel_tol=0.01, unit="nodes",
+        answer, expected(), rel_tol=0.01, unit="nodes",
         right="a published threshold is only as good as the mechanisms beneath it: on a "
               "release with the old heartbeat, etcd's quota — not the envelope — sets this "
               "cluster's size.",

@@ -1,9 +1,10 @@
 """Self-checks for chapter 4, "kube-proxy: iptables vs IPVS" (``exercises/04-kube-proxy``).
 
 Every expected answer is computed here by running the lab (:mod:`kscale_lab.kube_proxy`) on
-the cluster the question describes, in a private ``_qN_expected`` function; no answer is
-stored. The clusters are module constants so the notebooks, the solutions and the tests all
-use the same ones — and none of them is a cluster the chapter used.
+the cluster the question describes, inside the question's check, each time it runs; no
+module-level name holds or returns an answer. The clusters are module constants so the
+notebooks, the solutions and the tests all use the same ones — and none of them is a cluster
+the chapter used.
 
 The set runs from counting rules (Q1) to choosing a proxier for a latency objective (Q8).
 Q3 and Q6 are explain-why choices whose wrong options are the chapter's common
@@ -58,14 +59,14 @@ Q8_SETUPS = {"full-1s": ("full", 1.0), "full-10s": ("full", 10.0),
 
 # --- Q1 --------------------------------------------------------------------------------------
 
-def _q1_expected() -> int:
-    return MODEL.naive(Q1_CLUSTER).rules_total
-
 
 def q1(answer: Any) -> bool:
     """How many rules does the ``nat`` table of :data:`Q1_CLUSTER` hold (iptables mode)?"""
+    def expected() -> int:
+        return MODEL.naive(Q1_CLUSTER).rules_total
+
     return check_number(
-        answer, _q1_expected(), rel_tol=0.01,
+        answer, expected(), rel_tol=0.01,
         right="one KUBE-SERVICES rule per service port, and per endpoint one KUBE-SVC rule "
               "plus a two-rule KUBE-SEP chain — on every node of the cluster.",
         hint="count per service port: its KUBE-SERVICES rule, its KUBE-SVC chain (one rule "
@@ -87,15 +88,14 @@ def rule_shares(backends: int) -> list[float]:
     return shares
 
 
-def _q2_expected() -> float:
-    return rule_shares(Q2_BACKENDS)[Q2_RULE - 1]
-
-
 def q2(answer: Any) -> bool:
     """Rule 4 of 6 prints ``--probability 0.33333333349``: what share of connections does
     its endpoint get?"""
+    def expected() -> float:
+        return rule_shares(Q2_BACKENDS)[Q2_RULE - 1]
+
     return check_number(
-        answer, _q2_expected(), abs_tol=0.01, rel_tol=0,
+        answer, expected(), abs_tol=0.01, rel_tol=0,
         right="a rule only sees the connections that every rule above it let through, and "
               "the probabilities 1/(n-i) are chosen so that each endpoint ends up with the "
               "same share.",
@@ -115,20 +115,19 @@ _Q3_HINTS = {
 }
 
 
-def _q3_expected() -> str:
-    """The lab's account (calibrated on the real tool): an append into a loaded table is
-    mostly the part per rule held — the whole-table copy — so the answer is ``c`` when that
-    part is most of the call."""
-    rules = Q3_RULES
-    held = IPTABLES_PER_RULE_HELD_S * rules
-    return "c" if held > 0.5 * float(iptables_append_s(rules)) else "a"
-
-
 def q3(answer: Any) -> bool:
     """Why does one ``iptables -A`` into a loaded table cost so much (legacy back end)?"""
+    def expected() -> str:
+        """The lab's account (calibrated on the real tool): an append into a loaded table is
+        mostly the part per rule held — the whole-table copy — so the answer is ``c`` when that
+        part is most of the call."""
+        rules = Q3_RULES
+        held = IPTABLES_PER_RULE_HELD_S * rules
+        return "c" if held > 0.5 * float(iptables_append_s(rules)) else "a"
+
     key = str(answer).strip().lower() if isinstance(answer, str) else ""
     return check_choice(
-        answer, _q3_expected(), Q3_CHOICES,
+        answer, expected(), Q3_CHOICES,
         right="there is no call that changes one rule: every call copies the table out of "
               "the kernel and back, so its cost grows with the rules already there.",
         hint=_Q3_HINTS.get(key, "compare the time of one append with the number of rules "
@@ -137,14 +136,14 @@ def q3(answer: Any) -> bool:
 
 # --- Q4 --------------------------------------------------------------------------------------
 
-def _q4_expected() -> float:
-    return float(iptables_one_by_one_s(Q4_RULES)) / 3600
-
 
 def q4(answer: Any) -> bool:
     """Hours to build a :data:`Q4_RULES`-rule table with one ``iptables -A`` per rule."""
+    def expected() -> float:
+        return float(iptables_one_by_one_s(Q4_RULES)) / 3600
+
     return check_number(
-        answer, _q4_expected(), rel_tol=0.05,
+        answer, expected(), rel_tol=0.05,
         right="each call copies every rule already there, so the calls cost 0, 1, 2 … rules' "
               "worth: the total grows with the square of the table.",
         hint="call k finds k - 1 rules in place; add up base + written + held × (k - 1) over "
@@ -153,14 +152,14 @@ def q4(answer: Any) -> bool:
 
 # --- Q5 --------------------------------------------------------------------------------------
 
-def _q5_expected() -> float:
-    return MODEL.naive(Q5_CLUSTER).network_programming_latency_p99_s
-
 
 def q5(answer: Any) -> bool:
     """p99 network programming latency of :data:`Q5_CLUSTER` (iptables, full restores)."""
+    def expected() -> float:
+        return MODEL.naive(Q5_CLUSTER).network_programming_latency_p99_s
+
     return check_number(
-        answer, _q5_expected(), rel_tol=0.03,
+        answer, expected(), rel_tol=0.03,
         right="with a change every half second and syncs at most every 10 s, nearly every "
               "change waits for the next sync to start and then for the whole sync: the "
               "period, not the sync, sets the tail.",
@@ -180,19 +179,18 @@ _Q6_HINTS = {
 }
 
 
-def _q6_expected() -> str:
-    """``b`` if most of a partial sync is the table copy (rules held), as the lab says."""
-    part = MODEL.naive(Q6_CLUSTER).update_latency_s
-    held = IPTABLES_PER_RULE_HELD_S * float(iptables_rules(Q6_CLUSTER.services,
-                                                             Q6_CLUSTER.backends_per_service))
-    return "b" if held > 0.5 * part else "a"
-
-
 def q6(answer: Any) -> bool:
     """Why is a partial restore at 10,000 services still about half as slow as a full one?"""
+    def expected() -> str:
+        """``b`` if most of a partial sync is the table copy (rules held), as the lab says."""
+        part = MODEL.naive(Q6_CLUSTER).update_latency_s
+        held = IPTABLES_PER_RULE_HELD_S * float(iptables_rules(Q6_CLUSTER.services,
+                                                                 Q6_CLUSTER.backends_per_service))
+        return "b" if held > 0.5 * part else "a"
+
     key = str(answer).strip().lower() if isinstance(answer, str) else ""
     return check_choice(
-        answer, _q6_expected(), Q6_CHOICES,
+        answer, expected(), Q6_CHOICES,
         right="the input shrinks to KUBE-SERVICES and a few chains, but the legacy back end "
               "still copies every rule the table holds into the kernel on every call.",
         hint=_Q6_HINTS.get(key, "split one partial sync's time into what it writes and what "
@@ -201,14 +199,14 @@ def q6(answer: Any) -> bool:
 
 # --- Q7 --------------------------------------------------------------------------------------
 
-def _q7_expected() -> float:
-    return MODEL.naive(Q7_CLUSTER).busy_fraction
-
 
 def q7(answer: Any) -> bool:
     """Fraction of the time the iptables proxier of :data:`Q7_CLUSTER` spends syncing."""
+    def expected() -> float:
+        return MODEL.naive(Q7_CLUSTER).busy_fraction
+
     return check_number(
-        answer, _q7_expected(), rel_tol=0.03,
+        answer, expected(), rel_tol=0.03,
         right="at this churn a sync starts every period, so the proxier works one sync per "
               "period: a longer period buys CPU back and costs latency.",
         hint="how often does a sync start when changes arrive many times per period, and how "
@@ -228,16 +226,15 @@ def setup_outcome(name: str, dims: KubeProxyDimensions = Q8_CLUSTER) -> Any:
     return MODEL.naive(dims.replace(iptables_restore=restore, min_sync_period_s=period))
 
 
-def _q8_expected() -> set[str]:
-    return {name for name in Q8_SETUPS
-            if setup_outcome(name).network_programming_latency_p99_s <= Q8_OBJECTIVE_S}
-
-
 def q8(answer: Any) -> bool:
     """Which setups keep :data:`Q8_CLUSTER`'s p99 network programming latency within
     :data:`Q8_OBJECTIVE_S`? (A list of names from :data:`Q8_SETUPS`.)"""
+    def expected() -> set[str]:
+        return {name for name in Q8_SETUPS
+                if setup_outcome(name).network_programming_latency_p99_s <= Q8_OBJECTIVE_S}
+
     return check_set(
-        answer, _q8_expected(),
+        answer, expected(),
         right="the tail is one wait for a sync to start plus one sync: shrinking the sync "
               "helps only while the period is shorter than the sync, and a long period "
               "undoes any sync you saved.",

@@ -260,63 +260,59 @@ def not_yet() -> list[str]:
     return scoring.not_yet(__name__)
 
 
-def _q1_expected() -> float:
-    return 3 * MiB
-
-
 def q1(answer: Any) -> bool:
     """How many bytes are 3 MiB?"""
+    def expected() -> float:
+        return 3 * MiB
+
     return check_number(
-        answer, _q1_expected(), rel_tol=0.0, abs_tol=0.5, unit="B",
+        answer, expected(), rel_tol=0.0, abs_tol=0.5, unit="B",
         right="the course counts bytes in binary units, as etcd's quota is set: KiB, MiB, "
               "GiB are powers of 1,024.",
         hint="a KiB is 2¹⁰ = 1,024 bytes, a MiB is 1,024 KiB; a MB (10⁶ bytes) is a "
              "different, smaller unit.")
 
 
-def _q2_expected() -> float:
-    nodes, period_s = 5000, 10
-    return nodes * 60 / period_s
-
-
 def q2(answer: Any) -> bool:
     """5,000 kubelets each write every 10 s: writes per minute."""
+    def expected() -> float:
+        nodes, period_s = 5000, 10
+        return nodes * 60 / period_s
+
     return check_number(
-        answer, _q2_expected(), rel_tol=0.0, abs_tol=0.5, unit="writes/min",
+        answer, expected(), rel_tol=0.0, abs_tol=0.5, unit="writes/min",
         right="rates add up over the nodes: a small periodic write times thousands of nodes "
               "is a heavy load, which is the story of chapter 2.",
         hint="one kubelet writes 60 ÷ period times a minute; multiply by the nodes.")
 
 
-def _q3_expected() -> int:
-    return sum(1 for n in range(1, 1001) if n % 7 == 0 or n % 11 == 0)
-
-
 def q3(answer: Any) -> bool:
     """How many of the numbers 1 … 1000 are divisible by 7 or by 11?"""
+    def expected() -> int:
+        return sum(1 for n in range(1, 1001) if n % 7 == 0 or n % 11 == 0)
+
     return check_number(
-        answer, _q3_expected(), rel_tol=0.0, abs_tol=0.5, unit="",
+        answer, expected(), rel_tol=0.0, abs_tol=0.5, unit="",
         right="a comprehension and a sum are all the Python the labs ask of you; the rest "
               "is reading outputs.",
         hint="count with sum(1 for n in range(1, 1001) if ...), and mind the numbers "
              "divisible by both: count them once.")
 
 
-def _q4_expected() -> str:
-    """The component the lab's node dimension says every node runs."""
-    from kscale_lab.heartbeats import HeartbeatDimensions
-
-    runs = HeartbeatDimensions.spec("nodes").help.lower()
-    found = [k for k, name in Q4_CHOICES.items() if name.split()[-1] in runs]
-    if len(found) != 1:
-        raise RuntimeError(f"question 4 no longer matches the lab: {found}")
-    return found[0]
-
-
 def q4(answer: Any) -> bool:
     """Which component runs on every node and reports the node's status?"""
+    def expected() -> str:
+        """The component the lab's node dimension says every node runs."""
+        from kscale_lab.heartbeats import HeartbeatDimensions
+
+        runs = HeartbeatDimensions.spec("nodes").help.lower()
+        found = [k for k, name in Q4_CHOICES.items() if name.split()[-1] in runs]
+        if len(found) != 1:
+            raise RuntimeError(f"question 4 no longer matches the lab: {found}")
+        return found[0]
+
     return check_choice(
-        answer, _q4_expected(), Q4_CHOICES,
+        answer, expected(), Q4_CHOICES,
         right="one per node: so anything it does periodically is multiplied by the number "
               "of nodes — the first dimension every chapter sweeps.",
         why={"a": "the scheduler is a control-plane component; it places pods on nodes.",

@@ -1,13 +1,15 @@
 """Self-checks for chapter 3, "Kubelet secrets and configmaps" (``exercises/03-secrets``).
 
 Every expected answer is computed here by running the lab (:mod:`kscale_lab.secrets`) on the
-cluster the question describes, in a private ``_qN_expected`` function; no answer is stored.
-The clusters are module constants so the notebooks, the solutions and the tests all use the
-same ones — and none of them is a cluster the chapter used.
+cluster the question describes, inside the question's check, each time it runs; no
+module-level name holds or returns an answer. The clusters are module constants so the
+notebooks, the solutions and the tests all use the same ones — and none of them is a cluster
+the chapter used.
 
 The set runs from counting GETs (Q1) to choosing a fix for a cluster on 1.13.4 (Q8). Q2 is
 predict-then-check; Q5 and Q8 are explain-why choices whose wrong options are the chapter's
-common misconceptions, each with its own hint.
+common misconceptions, each with its own hint; Q7 is the synthesis: what breaks first on
+1.13.4, and when.
 """
 
 from __future__ import annotations
@@ -64,14 +66,14 @@ def at_version(dims: SecretsDimensions, version: str) -> Any:
 
 # --- Q1 --------------------------------------------------------------------------------------
 
-def _q1_expected() -> float:
-    return MODEL.naive(Q1_CLUSTER).get_requests_per_s
-
 
 def q1(answer: Any) -> bool:
     """GETs per second that the polling kubelets of :data:`Q1_CLUSTER` send."""
+    def expected() -> float:
+        return MODEL.naive(Q1_CLUSTER).get_requests_per_s
+
     return check_number(
-        answer, _q1_expected(), rel_tol=0.02,
+        answer, expected(), rel_tol=0.02,
         right="every object a node needs is fetched once per refresh: the first pod sync "
               "after its copy is a TTL old. Nodes × objects ÷ that interval, whatever else "
               "the cluster does.",
@@ -82,18 +84,18 @@ def q1(answer: Any) -> bool:
 
 # --- Q2 --------------------------------------------------------------------------------------
 
-def _q2_expected() -> str:
-    before = MODEL.naive(Q1_CLUSTER).get_requests_per_s
-    after = MODEL.naive(Q2_CLUSTER).get_requests_per_s
-    if abs(after - before) <= 1e-9 * before:
-        return "same"
-    return "up" if after > before else "down"
-
 
 def q2(answer: Any) -> bool:
     """Predict, then check: the Q1 cluster grows to 2,500 nodes — GETs/s up, down or same?"""
+    def expected() -> str:
+        before = MODEL.naive(Q1_CLUSTER).get_requests_per_s
+        after = MODEL.naive(Q2_CLUSTER).get_requests_per_s
+        if abs(after - before) <= 1e-9 * before:
+            return "same"
+        return "up" if after > before else "down"
+
     return check_choice(
-        answer, _q2_expected(), Q2_CHOICES,
+        answer, expected(), Q2_CHOICES,
         right="the TTL controller stretches the TTL as the cluster grows, faster than the "
               "nodes are added at this step: the stopgap at work. The bill comes as staleness.",
         hint="more nodes, but is the TTL the same? Look at dims.ttl_s for both sizes.")
@@ -101,14 +103,14 @@ def q2(answer: Any) -> bool:
 
 # --- Q3 --------------------------------------------------------------------------------------
 
-def _q3_expected() -> float:
-    return MODEL.naive(Q3_CLUSTER).propagation_delay_s
-
 
 def q3(answer: Any) -> bool:
     """Seconds, on average, until a rotated secret reaches a kubelet of :data:`Q3_CLUSTER`."""
+    def expected() -> float:
+        return MODEL.naive(Q3_CLUSTER).propagation_delay_s
+
     return check_number(
-        answer, _q3_expected(), rel_tol=0.03,
+        answer, expected(), rel_tol=0.03,
         right="a change lands at a random moment between two fetches, so it waits half the "
               "refresh interval on average — and the interval is longer than the TTL.",
         hint="how often is each object fetched with a 120-s TTL and pods synced every 60 s? "
@@ -117,14 +119,14 @@ def q3(answer: Any) -> bool:
 
 # --- Q4 --------------------------------------------------------------------------------------
 
-def _q4_expected() -> float:
-    return 100 * MODEL.naive(Q4_CLUSTER).readonly_inflight_share
-
 
 def q4(answer: Any) -> bool:
     """Percentage of the 400 read-only seats the kubelets' GETs hold in :data:`Q4_CLUSTER`."""
+    def expected() -> float:
+        return 100 * MODEL.naive(Q4_CLUSTER).readonly_inflight_share
+
     return check_number(
-        answer, _q4_expected(), rel_tol=0.03,
+        answer, expected(), rel_tol=0.03,
         right="Little's law: seats in use = GETs per second × how long each holds its seat. "
               "Slower GETs — etcd under load — take seats from everyone else.",
         hint="count the objects per node (one of each pod's five is shared by all the "
@@ -144,19 +146,18 @@ _Q5_HINTS = {
 }
 
 
-def _q5_expected() -> str:
-    """``b`` when the lab shows the 1.13.4 node blocked behind its own watches, with no GET
-    and no read-only seat involved."""
-    out = at_version(Q5_CLUSTER, Q5_VERSION)
-    blocked = out.blocked_nodes > 0 and out.notready_nodes > 0
-    return "b" if blocked and out.get_requests_per_s == 0 else "a"
-
-
 def q5(answer: Any) -> bool:
     """Why does a 1.13.4 node whose pods reference 300 objects go NotReady?"""
+    def expected() -> str:
+        """``b`` when the lab shows the 1.13.4 node blocked behind its own watches, with no GET
+        and no read-only seat involved."""
+        out = at_version(Q5_CLUSTER, Q5_VERSION)
+        blocked = out.blocked_nodes > 0 and out.notready_nodes > 0
+        return "b" if blocked and out.get_requests_per_s == 0 else "a"
+
     key = answer.strip().lower() if isinstance(answer, str) else ""
     return check_choice(
-        answer, _q5_expected(), Q5_CHOICES,
+        answer, expected(), Q5_CHOICES,
         right="every watch holds a stream for 5–10 minutes, and the blocking client makes "
               "every other request — the heartbeat too — wait for one of them to end.",
         hint=_Q5_HINTS.get(key, "follow the heartbeat request: what must it get before it "
@@ -165,14 +166,14 @@ def q5(answer: Any) -> bool:
 
 # --- Q6 --------------------------------------------------------------------------------------
 
-def _q6_expected() -> float:
-    return at_version(Q6_CLUSTER, Q6_VERSION).longest_heartbeat_gap_s
-
 
 def q6(answer: Any) -> bool:
     """Seconds the 1.12.3 kubelet of :data:`Q6_CLUSTER` goes without renewing its Lease."""
+    def expected() -> float:
+        return at_version(Q6_CLUSTER, Q6_VERSION).longest_heartbeat_gap_s
+
     return check_number(
-        answer, _q6_expected(), rel_tol=0.03,
+        answer, expected(), rel_tol=0.03,
         right="no watch ends before 5 minutes, and the reflectors that found no stream are "
               "ahead of the heartbeat in the queue: it gets the first stream after theirs.",
         hint="how many reflectors wait for a stream, and so which watch ending lets the "
@@ -182,15 +183,15 @@ def q6(answer: Any) -> bool:
 
 # --- Q7 --------------------------------------------------------------------------------------
 
-def _q7_expected() -> float:
-    return at_version(Q7_CLUSTER, Q7_VERSION).notready_nodes
-
 
 def q7(answer: Any) -> bool:
-    """Nodes of :data:`Q7_CLUSTER` NotReady at a time, on average, in the first hour on
-    1.13.4."""
+    """Synthesis: what breaks first on 1.13.4, and when — the nodes of :data:`Q7_CLUSTER`
+    NotReady at a time, on average, in the first hour."""
+    def expected() -> float:
+        return at_version(Q7_CLUSTER, Q7_VERSION).notready_nodes
+
     return check_number(
-        answer, _q7_expected(), rel_tol=0.05,
+        answer, expected(), rel_tol=0.05,
         right="every node is blocked alike: NotReady from 40 s until its first heartbeat gets "
               "through, then only when a later one waits longer than the grace period.",
         hint="use secrets_at(cluster, version) to get the release's strategy and Go client, "
@@ -216,17 +217,16 @@ def option_outcome(option: str) -> Any:
     return at_version(Q8_CLUSTER.replace(**changes) if changes else Q8_CLUSTER, version)
 
 
-def _q8_expected() -> str:
-    good = [k for k in Q8_OPTIONS if option_outcome(k).notready_nodes == 0
-            and option_outcome(k).propagation_delay_s <= Q8_FRESH_S]
-    return good[0] if len(good) == 1 else "none"
-
-
 def q8(answer: Any) -> bool:
     """Which change keeps every node Ready and secrets fresh within a second?"""
+    def expected() -> str:
+        good = [k for k in Q8_OPTIONS if option_outcome(k).notready_nodes == 0
+                and option_outcome(k).propagation_delay_s <= Q8_FRESH_S]
+        return good[0] if len(good) == 1 else "none"
+
     key = answer.strip().lower() if isinstance(answer, str) else ""
     return check_choice(
-        answer, _q8_expected(), tuple(Q8_OPTIONS),
+        answer, expected(), tuple(Q8_OPTIONS),
         right="only a client that opens another connection removes the queue itself; the "
               "other changes hide the symptom or trade it for staleness — or make it worse.",
         hint=_Q8_HINTS.get(key, "run option_outcome(k) for each option and read "

@@ -1,7 +1,8 @@
 """Self-checks for chapter 7, "Watch restart cost" (``exercises/07-watch``).
 
 Every expected answer is computed here by running the lab (:mod:`kscale_lab.watch`) on the
-cluster the question describes, in a private function; no answer is stored. The clusters are
+cluster the question describes, inside the question's check, each time it runs; no
+module-level name holds or returns an answer. The clusters are
 module constants so the notebooks, the solutions and the tests use the same ones; none is the
 chapter's own example.
 """
@@ -38,14 +39,13 @@ Q7_CLUSTER = WatchDimensions(watchers=2000, selectivity=1 / 2000, events_per_s=5
 Q7_RELISTS_PER_HOUR = 1.0
 
 
-def _q1_expected() -> float:
-    return MODEL.naive(Q1_CLUSTER).restarts_per_s
-
-
 def q1(answer: Any) -> bool:
     """How many watch restarts per second do 3,000 kubelets' pod watches make?"""
+    def expected() -> float:
+        return MODEL.naive(Q1_CLUSTER).restarts_per_s
+
     return check_number(
-        answer, _q1_expected(), rel_tol=0.03,
+        answer, expected(), rel_tol=0.03,
         right="every reflector re-opens its watch once per watch, and client-go draws each "
               "timeout uniformly from 5 to 10 minutes. Each restart is a chance to be "
               "answered 410, so this rate multiplies everything else in the chapter.",
@@ -53,14 +53,13 @@ def q1(answer: Any) -> bool:
              "5 and 10 minutes? Divide the watchers by that, in seconds.")
 
 
-def _q2_expected() -> float:
-    return MODEL.naive(Q2_CLUSTER).too_old_share
-
-
 def q2(answer: Any) -> bool:
     """Without bookmarks: the share of a kubelet's restarts answered 410 (a fraction)."""
+    def expected() -> float:
+        return MODEL.naive(Q2_CLUSTER).too_old_share
+
     return check_number(
-        answer, _q2_expected(), rel_tol=0.03,
+        answer, expected(), rel_tol=0.03,
         right="the kubelet's resourceVersion is its last match; a resume fails when more "
               "events than the buffer holds have passed since then without one of them "
               "matching. Busy clusters make that likely however healthy the kubelet is.",
@@ -69,14 +68,13 @@ def q2(answer: Any) -> bool:
              "fraction between 0 and 1.")
 
 
-def _q3_expected() -> str:
-    return "apiserver"
-
-
 def q3(answer: Any) -> bool:
     """Who does the work when a selective watch resumes from a stale resourceVersion?"""
+    def expected() -> str:
+        return "apiserver"
+
     return check_choice(
-        answer, _q3_expected(), ["apiserver", "kubelet", "etcd"],
+        answer, expected(), ["apiserver", "kubelet", "etcd"],
         right="the replay happens in the shared watch cache: every buffered event since the "
               "stale version runs through the watcher's filter and almost none is sent, or a "
               "relist is served instead. The client that caused it sees a quiet stream.",
@@ -85,14 +83,13 @@ def q3(answer: Any) -> bool:
              "once per resource, not once per client.")
 
 
-def _q4_expected() -> float:
-    return MODEL.improved(Q4_CLUSTER).init_events_per_restart
-
-
 def q4(answer: Any) -> bool:
     """With bookmarks: events replayed through the filter per restart (400 events/s, 1/10,000)."""
+    def expected() -> float:
+        return MODEL.improved(Q4_CLUSTER).init_events_per_restart
+
     return check_number(
-        answer, _q4_expected(), rel_tol=0.03,
+        answer, expected(), rel_tol=0.03,
         right="the resume starts from the bookmark sent 2 s before the timeout, so only the "
               "events of those last seconds are replayed — at most about the churn times the "
               "bookmark's lead, whatever the selector.",
@@ -101,17 +98,16 @@ def q4(answer: Any) -> bool:
              "(it matches 1 in 10,000)?")
 
 
-def _q5_expected() -> str:
-    ratio = bookmark_factor(Q5_DOUBLED) / bookmark_factor(Q5_CLUSTER)
-    if ratio < 0.7:
-        return "halves"
-    return "doubles" if ratio > 1.4 else "stays"
-
-
 def q5(answer: Any) -> bool:
     """Predict, then check: the churn doubles (large cache). The bookmark factor …?"""
+    def expected() -> str:
+        ratio = bookmark_factor(Q5_DOUBLED) / bookmark_factor(Q5_CLUSTER)
+        if ratio < 0.7:
+            return "halves"
+        return "doubles" if ratio > 1.4 else "stays"
+
     return check_choice(
-        answer, _q5_expected(), ["halves", "doubles", "stays"],
+        answer, expected(), ["halves", "doubles", "stays"],
         right="without bookmarks a restart replays about the events between two matches, "
               "which depends only on the selectivity; with them it replays the events of the "
               "last 2 s, which grow with the churn. The talk's factor is one point on that "
@@ -120,17 +116,16 @@ def q5(answer: Any) -> bool:
              "since the last match) depend on the churn? Does the replay after a bookmark?")
 
 
-def _q6_expected() -> str:
-    improved = MODEL.improved(Q6_CLUSTER)
-    if improved.too_old_share > 0.5:
-        return "buffer"
-    return "fresh" if bookmark_factor(Q6_CLUSTER) < 1.2 else "none"
-
-
 def q6(answer: Any) -> bool:
     """Why do bookmarks barely help a watch that matches 1 event in 50 at 100 events/s?"""
+    def expected() -> str:
+        improved = MODEL.improved(Q6_CLUSTER)
+        if improved.too_old_share > 0.5:
+            return "buffer"
+        return "fresh" if bookmark_factor(Q6_CLUSTER) < 1.2 else "none"
+
     return check_choice(
-        answer, _q6_expected(), ["fresh", "opt-in", "buffer", "none"],
+        answer, expected(), ["fresh", "opt-in", "buffer", "none"],
         right="its own matches arrive every half second or so, so its last resourceVersion is "
               "never much older than a bookmark's would be. Bookmarks pay off for watchers "
               "whose matches are rare compared with the bookmark's 2 s.",
@@ -143,21 +138,20 @@ def relists_per_hour(capacity: int, dims: WatchDimensions = Q7_CLUSTER) -> float
     return MODEL.naive(dims.replace(watch_cache_capacity=capacity)).relists_per_s * 3600
 
 
-def _q7_expected() -> int:
-    lo, hi = 10, 1_000_000                    # invariant: lo relists too often, hi does not
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if relists_per_hour(mid) <= Q7_RELISTS_PER_HOUR:
-            hi = mid
-        else:
-            lo = mid
-    return hi
-
-
 def q7(answer: Any) -> bool:
     """The smallest watch cache (events) for at most one relist an hour in the whole cluster."""
+    def expected() -> int:
+        lo, hi = 10, 1_000_000                    # invariant: lo relists too often, hi does not
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if relists_per_hour(mid) <= Q7_RELISTS_PER_HOUR:
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
     return check_number(
-        answer, _q7_expected(), rel_tol=0.03,
+        answer, expected(), rel_tol=0.03,
         right="the 410 share falls geometrically with the capacity, so each doubling of the "
               "buffer squares away most of what is left — but the size you need grows with "
               "the number of nodes twice over: more watchers restarting, each matching less.",
