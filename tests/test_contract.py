@@ -111,8 +111,8 @@ def test_command_line_refuses_bad_values_in_one_line_with_the_range(key, capsys)
     model = MODELS[key]
     for spec in model.dimensions.specs():
         option = "--" + spec.name.replace("_", "-")
-        for text in (["inf", "1e999", "abc", str(spec.hi * 10 + 1)] if spec.numeric
-                     else ["maybe"]):
+        for text in (["inf", "-inf", "-1e3", "1e999", "abc", str(spec.hi * 10 + 1)]
+                     if spec.numeric else ["maybe"]):
             code, out, err = _cli(capsys, "run", key, option, text)
             assert code == 2 and out == "", (spec.name, text)
             assert len(err.strip().splitlines()) == 1

@@ -90,10 +90,9 @@ class SecretsDimensions(Dimensions):
         10.0, lo=0.5, hi=1000.0, log=True, unit="ms", label="GET latency",
         help="How long one GET holds its read-only seat (illustrative; slower when etcd is "
              "loaded)")
-    max_requests_inflight: int = dimension(
-        400, lo=1, hi=4000, unit="seats", label="max-requests-inflight",
-        help="kube-apiserver --max-requests-inflight: read-only seats (default 400); a "
-             "request that finds them all taken is answered 429")
+    max_requests_inflight: int = shared(
+        "max_requests_inflight", 400,
+        help="A request that finds them all taken is answered 429")
     other_reads_per_s: float = dimension(
         0.0, lo=0.0, hi=100_000.0, step=100.0, unit="req/s", label="other reads",
         help="Read-only requests from everything else (controllers, users), each holding a "
@@ -107,17 +106,16 @@ class SecretsDimensions(Dimensions):
         250, lo=1, hi=1000, unit="streams", label="max streams/connection",
         help="Concurrent streams the apiserver allows per HTTP/2 connection: 250 (Go's "
              "default, the talk's era); kube-apiserver uses 100 since late 2023")
-    grace_period_s: int = dimension(
-        40, lo=15, hi=600, unit="s", label="node-monitor-grace-period",
-        help="How stale a node's newest heartbeat may be before the node lifecycle "
-             "controller marks it NotReady (40 s in the talk's era, 50 s from 1.32); the "
-             "kubelet's heartbeat comes every 10 s")
+    grace_period_s: int = shared(
+        "grace_period_s", 40,
+        help="Here longer than the kubelet's heartbeat, every 10 s")
 
     def check(self) -> None:
-        if self.grace_period_s <= HEARTBEAT_PERIOD_S:       # lo already keeps it above
+        if self.grace_period_s <= HEARTBEAT_PERIOD_S:
             raise DimensionConflict(
-                f"grace_period_s must be longer than the heartbeat period "
-                f"({HEARTBEAT_PERIOD_S} s); got {self.grace_period_s}", ("grace_period_s",))
+                f"grace_period_s must be longer than the kubelet's heartbeat period "
+                f"({HEARTBEAT_PERIOD_S} s), or healthy nodes would be marked NotReady; got "
+                f"{self.grace_period_s} s", ("grace_period_s",))
 
     # --- what the dimensions imply ---------------------------------------------------------
     @property

@@ -90,7 +90,7 @@ def api_load(dims: SecretsDimensions, version: Version | str) -> ApiLoad:
     return model.run(dims, model.version(side_of(version))).load
 
 
-class SecretsModel(Model):
+class SecretsModel(Model[SecretsDimensions, SecretsOutcome]):
     """Kubelet secrets and configmaps: TTL-cache polling (naive) vs one watch per object."""
 
     key = "secrets"
