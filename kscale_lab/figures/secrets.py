@@ -190,7 +190,8 @@ class SecretsFigure(ChapterFigure):
             note = "no node goes NotReady"
         out.append(self.beats.text(0.5, 1.02, f"one node's heartbeats\n{note}", fontsize=FONT,
                                    ha="center", va="bottom", transform=self.beats.transAxes))
-        ttl = f"TTL {dims.ttl_s:g} s" + ("" if dims.cache_ttl_s else " (TTL controller)")
+        ttl = ("Get: no cache" if dims.strategy == "Get" else
+               f"TTL {dims.ttl_s:g} s" + (" (TTL controller)" if dims.ttl_controller else ""))
         out.append(self.fig.text(
             0.5, 0.995, f"{dims.nodes:,} nodes × {dims.pods_per_node} pods · "
             f"{improved.unique_objects_per_node:,} objects/node · {ttl} · {dims.go_client}",
