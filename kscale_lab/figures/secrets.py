@@ -164,7 +164,8 @@ class SecretsFigure(ChapterFigure):
         out.append(self.delay.barh(rows, shown, color=colours, height=0.6,
                                    left=DELAY_RANGE[0]))
         for row, d, width in zip(rows, delays, shown):
-            label = "≈ 0 (at once)" if d < DELAY_RANGE[0] else human_seconds(d)
+            label = ("0 (at once)" if d == 0 else "≈ 0" if d < DELAY_RANGE[0]
+                     else human_seconds(d))
             out.append(self.delay.text((DELAY_RANGE[0] + width) * 1.5, row, label,
                                        va="center", fontsize=FONT))
         # heartbeats
