@@ -106,6 +106,32 @@ def _parser_for(spec: Any):
     return parse
 
 
+def _attach_dash_values(args: list[str], model: Any) -> list[str]:
+    """``--nodes -inf`` → ``--nodes=-inf``: a value that starts with ``-`` stays a value.
+
+    argparse takes a token that starts with ``-`` for an option unless it looks like a
+    plain negative number (``-5``, not ``-inf`` or ``-1e3``), and then says only "expected
+    one argument". Joining such a token to the dimension option before it lets the
+    dimension refuse it with its own message (its range and the value given). A token that
+    starts with ``--`` is left alone: it is the next option (``--nodes --json``).
+    """
+    options = {_option(s.name) for s in model.dimensions.specs()}
+    options |= {"--" + s.name for s in model.dimensions.specs()}
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        token = args[i]
+        following = args[i + 1] if i + 1 < len(args) else None
+        if (token in options and following is not None and following.startswith("-")
+                and not following.startswith("--")):
+            out.append(f"{token}={following}")
+            i += 2
+            continue
+        out.append(token)
+        i += 1
+    return out
+
+
 def _run(args: list[str]) -> str:
     from kscale_lab.chapters import MODELS, get
 
@@ -127,7 +153,7 @@ def _run(args: list[str]) -> str:
     if any(a in ("-h", "--help") for a in args[1:]):
         return parser.format_help().rstrip()
     try:
-        ns = parser.parse_args(args[1:])
+        ns = parser.parse_args(_attach_dash_values(args[1:], model))
     except UsageError as err:
         message = str(err)
         if message.startswith("unrecognized arguments"):

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["SHARED", "DimensionConflict", "DimensionSpec", "Dimensions", "choice",
-           "dimension", "flag", "format_number", "shared"]
+           "dimension", "flag", "format_given", "format_number", "shared"]
 
 _META = "kscale_dimension"
 _TRUE = {"on", "true", "yes", "1"}
@@ -80,6 +80,22 @@ def format_number(x: float) -> str:
 
 # kept for callers of the old private name
 _fmt = format_number
+
+
+def format_given(x: float) -> str:
+    """A value that was refused, exactly as given: ``100.0000000001``, not ``100``.
+
+    :func:`format_number` rounds to what a reader needs (``{:g}``, six digits), which can
+    make a refused value look allowed. Here a fraction keeps every digit it has (Python's
+    shortest repr that reads back as the same float); whole numbers and huge values keep
+    :func:`format_number`'s short forms (``20,000``; ``1e+308``, never 309 digits).
+    """
+    if isinstance(x, numbers.Integral) or isinstance(x, bool):
+        return format_number(x)
+    x = float(x)
+    if math.isnan(x) or math.isinf(x) or abs(x) >= 1e15 or x.is_integer():
+        return format_number(x)
+    return repr(x + 0.0)
 
 
 @dataclass(frozen=True)
@@ -155,10 +171,10 @@ class DimensionSpec:
         if math.isnan(value):
             raise self._refuse("NaN")
         if not (self.lo <= value <= self.hi):
-            raise self._refuse(format_number(value))
+            raise self._refuse(format_given(value))
         if self.integer:
             if not value.is_integer():
-                raise self._refuse(format_number(value))
+                raise self._refuse(format_given(value))
             return int(value)
         return value + 0.0
 
@@ -197,7 +213,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "NaN"
     if isinstance(value, numbers.Number) and not isinstance(value, bool):
-        return format_number(value) if isinstance(value, numbers.Real) else repr(value)
+        return format_given(value) if isinstance(value, numbers.Real) else repr(value)
     return f"{value!r} ({type(value).__name__})"
 
 
@@ -264,6 +280,23 @@ SHARED: Mapping[str, dict[str, Any]] = {
                                       "threshold is 250)"),
     "namespaces": dict(lo=1, hi=50_000, unit="namespaces", log=True, label="namespaces",
                        help="Namespaces in the cluster (the threshold is 10,000)"),
+    # The lower end is the node lifecycle controller's 5-s check (--node-monitor-period,
+    # heartbeats.NODE_MONITOR_PERIOD_S; not in the facts file): a
+    # grace period must also outlast the heartbeat that renews it, but that period is
+    # another dimension or a chapter's constant, so each chapter says so in its check().
+    "grace_period_s": dict(lo=5, hi=600, unit="s", label="node-monitor-grace-period",
+                           help="How stale a node's newest heartbeat may be before the node "
+                                "lifecycle controller marks the node NotReady "
+                                "(--node-monitor-grace-period: 40 s in the talk's era, 50 s "
+                                "from 1.32); it must be longer than the heartbeat's period"),
+    "max_requests_inflight": dict(lo=1, hi=4000, unit="seats",
+                                  label="max-requests-inflight",
+                                  help="kube-apiserver --max-requests-inflight: read-only "
+                                       "seats (default 400)"),
+    "endpoint_changes_per_s": dict(lo=0.1, hi=1000.0, unit="changes/s", log=True,
+                                   label="endpoint changes",
+                                   help="Endpoint changes per second across the cluster "
+                                        "(pods starting, stopping, becoming ready)"),
 }
 
 

@@ -400,12 +400,12 @@ class EnvelopeOutcome(Outcome):
     violations: int = metric(help="Checked thresholds the cluster exceeds")
     worst_ratio: float = metric(unit="× threshold",
                                 help="Largest value/threshold among the checked thresholds")
-    min_nodes: int = metric(unit="nodes",
-                            help="Smallest #nodes the verdict allows, other dimensions fixed "
-                                 "(0: no node count)")
-    max_nodes: int = metric(unit="nodes",
-                            help="Largest #nodes the verdict allows, other dimensions fixed "
-                                 "(0: no node count)")
+    min_nodes: int | None = metric(unit="nodes", none="none",
+                                   help="Smallest #nodes the verdict allows, other dimensions "
+                                        "fixed (none: no node count is supported)")
+    max_nodes: int | None = metric(unit="nodes", none="none",
+                                   help="Largest #nodes the verdict allows, other dimensions "
+                                        "fixed (none: no node count is supported)")
     worst_dimension: str = ""
     checks: tuple[ThresholdCheck, ...] = ()
 
@@ -419,15 +419,15 @@ def _verdict(dims: ClusterDimensions, names: tuple[str, ...] | None) -> Envelope
         within_envelope=all(c.inside for c in checks),
         violations=sum(not c.inside for c in checks),
         worst_ratio=worst.ratio,
-        min_nodes=0 if allowed is None else allowed[0],
-        max_nodes=0 if allowed is None else allowed[1],
+        min_nodes=None if allowed is None else allowed[0],
+        max_nodes=None if allowed is None else allowed[1],
         worst_dimension=worst.name,
         checks=checks,
         load=ApiLoad(),         # a verdict on limits, not a client of the control plane
     )
 
 
-class EnvelopeModel(Model):
+class EnvelopeModel(Model[ClusterDimensions, EnvelopeOutcome]):
     """Is this cluster supported? One number (#nodes) versus the whole envelope."""
 
     key = "envelope"

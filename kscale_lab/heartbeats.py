@@ -151,10 +151,10 @@ class HeartbeatDimensions(Dimensions):
         40, lo=4, hi=400, step=4, unit="s", label="lease duration",
         help="leaseDurationSeconds of the node Lease (a multiple of 4 s here); the kubelet "
              "renews it every quarter")
-    grace_period_s: int = dimension(
-        40, lo=5, hi=600, unit="s", label="node-monitor-grace-period",
-        help="How stale a node's heartbeat may be before it is marked NotReady (40 s in the "
-             "talk's era, 50 s from 1.32)")
+    grace_period_s: int = shared(
+        "grace_period_s", 40,
+        help="Here longer than status_update_period_s and the Lease renew interval "
+             "(lease_duration_s / 4)")
     compaction_interval_s: int = dimension(
         300, lo=10, hi=3600, step=10, unit="s", label="compaction interval",
         help="kube-apiserver --etcd-compaction-interval (default 5 min)")
@@ -334,7 +334,7 @@ def _detection(dims: HeartbeatDimensions, at_s: float, nospace_at: float | None)
     return at_s - dims.failed_node_at_s
 
 
-class HeartbeatsModel(Model):
+class HeartbeatsModel(Model[HeartbeatDimensions, HeartbeatOutcome]):
     """Node heartbeats at cluster scale: NodeStatus every 10 s (naive) vs Lease (improved)."""
 
     key = "heartbeats"

@@ -28,12 +28,13 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from kscale_lab.control_plane.load import ApiLoad
 from kscale_lab.dimensions import Dimensions
 
-__all__ = ["Comparison", "Model", "Outcome", "Version", "format_value", "metric", "side_of"]
+__all__ = ["Comparison", "DimsT", "Model", "Outcome", "OutcomeT", "Version", "format_value",
+           "metric", "side_of"]
 
 SIDES = ("naive", "improved")
 
@@ -205,42 +206,56 @@ def format_value(v: float | int | bool | None, unit: str = "") -> str:
     return f"{v:.4g}"
 
 
-class Model(ABC):
-    """A chapter's mechanism in two versions behind one interface."""
+#: A model's dimensions type (a :class:`~kscale_lab.dimensions.Dimensions` dataclass).
+DimsT = TypeVar("DimsT", bound=Dimensions)
+#: A model's outcome type (an :class:`Outcome` dataclass).
+OutcomeT = TypeVar("OutcomeT", bound=Outcome)
+
+
+class Model(ABC, Generic[DimsT, OutcomeT]):
+    """A chapter's mechanism in two versions behind one interface.
+
+    Generic in its dimensions and its outcome: a chapter declares
+    ``class HeartbeatsModel(Model[HeartbeatDimensions, HeartbeatOutcome])``, so a type
+    checker knows that ``run``, ``naive`` and ``improved`` take that chapter's dimensions
+    and return that chapter's outcome.
+    """
 
     key: ClassVar[str]
     """The name used by ``kscale run KEY`` (the chapter's registry key)."""
     chapter: ClassVar[int]
     title: ClassVar[str]
     dimensions: ClassVar[type[Dimensions]]
+    """The dimensions dataclass (``DimsT`` itself; a class variable cannot name a type
+    variable, so it is typed by the bound)."""
     versions: ClassVar[tuple[Version, Version]]
     """``(naive, improved)``."""
     figure_class: ClassVar[str]
     """``"module:Class"`` of the chapter's :class:`~kscale_lab.figures.ChapterFigure`."""
 
     @abstractmethod
-    def run(self, dims: Dimensions, version: Version) -> Outcome:
+    def run(self, dims: DimsT, version: Version) -> OutcomeT:
         """The mechanism in ``version`` at ``dims``."""
 
     def version(self, side: str) -> Version:
         """This model's version on ``side`` (``"naive"`` or ``"improved"``)."""
         return self.versions[SIDES.index(side_of(side))]
 
-    def _checked(self, dims: Dimensions) -> Dimensions:
+    def _checked(self, dims: Any) -> DimsT:
         if not isinstance(dims, self.dimensions):
             raise ValueError(f"{self.key} takes {self.dimensions.__name__}, "
                              f"got {type(dims).__name__}")
-        return dims
+        return dims  # type: ignore[return-value]  # isinstance of the class DimsT stands for
 
-    def naive(self, dims: Dimensions) -> Outcome:
+    def naive(self, dims: DimsT) -> OutcomeT:
         """The mechanism as it was before the fix."""
         return self.run(self._checked(dims), self.versions[0])
 
-    def improved(self, dims: Dimensions) -> Outcome:
+    def improved(self, dims: DimsT) -> OutcomeT:
         """The mechanism after the fix."""
         return self.run(self._checked(dims), self.versions[1])
 
-    def compare(self, dims: Dimensions | None = None, **changes: Any) -> Comparison:
+    def compare(self, dims: DimsT | None = None, **changes: Any) -> Comparison:
         """Run both versions at ``dims`` (default dimensions, with ``changes`` applied)."""
         dims = dims if dims is not None else self.dimensions()
         dims = self._checked(dims)

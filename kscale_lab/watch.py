@@ -294,7 +294,7 @@ def bookmark_factor(dims: WatchDimensions) -> float:
     return c.naive.init_events_per_s / c.improved.init_events_per_s
 
 
-class WatchModel(Model):
+class WatchModel(Model[WatchDimensions, WatchOutcome]):
     """Chapter 7: reflectors resuming from a stale resourceVersion vs from a bookmark."""
 
     key = "watch"

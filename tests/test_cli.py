@@ -48,6 +48,22 @@ def test_run_table_output(capsys):
     (["frobnicate"], "unknown command 'frobnicate'"),
     (["run", "heartbeats", "--horizon-s", "60"],
      "horizon_s = 60 s conflicts with failed_node_at_s = 100 s (its default)"),
+    # a value that starts with "-" is the option's value, refused with the range
+    (["run", "heartbeats", "--nodes", "-inf"],
+     "nodes must be a whole number from 1 to 15,000 nodes; got -inf"),
+    (["run", "heartbeats", "--nodes", "-5"],
+     "nodes must be a whole number from 1 to 15,000 nodes; got -5"),
+    (["run", "heartbeats", "--nodes", "-1e3"],
+     "nodes must be a whole number from 1 to 15,000 nodes; got -1,000"),
+    (["run", "heartbeats", "--quota_gib", "-0.5"],
+     "quota_gib must be a number from 0.01 to 8 GiB; got -0.5"),
+    # a refused value is shown as given, never rounded to one that looks allowed
+    (["run", "heartbeats", "--nodes", "100.0000000001"],
+     "nodes must be a whole number from 1 to 15,000 nodes; got 100.0000000001"),
+    (["run", "heartbeats", "--quota-gib", "8.000000000000002"],
+     "got 8.000000000000002"),
+    (["run", "heartbeats", "--nodes", "1e308"], "got 1e+308"),
+    (["run", "heartbeats", "--nodes", "--json"], "--nodes: expected one argument"),
 ])
 def test_errors_exit_2_with_one_line_naming_the_problem(capsys, argv, needle):
     code, out, err = run(capsys, *argv)
@@ -61,6 +77,20 @@ def test_run_help_without_a_chapter_lists_the_chapters(capsys):
     for flag in ("-h", "--help"):
         code, out, _ = run(capsys, "run", flag)
         assert code == 0 and "heartbeats" in out and "kube-proxy" in out
+
+
+def test_a_metric_with_no_value_is_printed_with_its_none_label(capsys):
+    """50,000 services in one namespace exceed the 10,000 services per cluster at any size:
+    the envelope allows no node count, printed "none" (JSON null), not 0 nodes."""
+    code, out, _ = run(capsys, "run", "envelope", "--namespaces", "1", "--services", "50000")
+    assert code == 0
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip()}
+    assert rows["min_nodes"] == ["1", "none", "nodes"]
+    assert rows["max_nodes"] == ["5,000", "none", "nodes"]
+    code, out, _ = run(capsys, "run", "envelope", "--namespaces", "1", "--services", "50000",
+                       "--json")
+    improved = json.loads(out)["improved"]
+    assert improved["min_nodes"] is None and improved["max_nodes"] is None
 
 
 def test_minus_zero_is_printed_as_zero(capsys):

@@ -111,8 +111,8 @@ def test_command_line_refuses_bad_values_in_one_line_with_the_range(key, capsys)
     model = MODELS[key]
     for spec in model.dimensions.specs():
         option = "--" + spec.name.replace("_", "-")
-        for text in (["inf", "1e999", "abc", str(spec.hi * 10 + 1)] if spec.numeric
-                     else ["maybe"]):
+        for text in (["inf", "-inf", "-1e3", "1e999", "abc", str(spec.hi * 10 + 1)]
+                     if spec.numeric else ["maybe"]):
             code, out, err = _cli(capsys, "run", key, option, text)
             assert code == 2 and out == "", (spec.name, text)
             assert len(err.strip().splitlines()) == 1
@@ -149,6 +149,45 @@ def test_shared_dimensions_have_one_range_everywhere():
                 assert (spec.lo, spec.hi, spec.unit, spec.log) == \
                     (shared["lo"], shared["hi"], shared["unit"], shared.get("log", False)), \
                     (model.key, spec.name)
+
+
+#: Dimensions that two chapters name alike but that are not (yet) one shared dimension:
+#: ``horizon_s`` is each chapter's own simulated span (events simulates at most an hour);
+#: ``hot_objects_per_node`` is counted in objects in chapter 6 and in pods in the capstone.
+NOT_SHARED_YET = {"horizon_s", "hot_objects_per_node"}
+
+
+def test_a_dimension_two_chapters_name_alike_is_declared_once():
+    """A numeric dimension declared by two or more models is one of SHARED (so its range
+    comes from one place), or has the same range, unit and scale everywhere."""
+    seen: dict[str, set] = {}
+    for model in MODELS.values():
+        for spec in model.dimensions.specs():
+            if spec.numeric:
+                seen.setdefault(spec.name, set()).add((spec.lo, spec.hi, spec.unit, spec.log))
+    for name, ranges in seen.items():
+        if name in SHARED or name in NOT_SHARED_YET:
+            continue
+        assert len(ranges) == 1, (name, ranges)
+    for name in ("grace_period_s", "max_requests_inflight", "endpoint_changes_per_s"):
+        assert name in SHARED and len(seen[name]) == 1, (name, seen[name])
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_a_model_declares_its_dimensions_and_outcome_types(key):
+    """``class XModel(Model[XDimensions, XOutcome])``: the declared dimensions are the
+    model's ``dimensions`` and both versions return the declared outcome type."""
+    import typing
+
+    from kscale_lab.model import Model
+
+    model = MODELS[key]
+    bases = [b for b in type(model).__orig_bases__ if typing.get_origin(b) is Model]
+    assert len(bases) == 1, type(model).__orig_bases__
+    dims_type, outcome_type = typing.get_args(bases[0])
+    assert dims_type is model.dimensions
+    comparison = model.compare()
+    assert type(comparison.naive) is outcome_type and type(comparison.improved) is outcome_type
 
 
 def test_registry_names_each_chapter_once_and_its_files_exist():

@@ -70,3 +70,30 @@ def test_the_vectorised_etcd_refuses_impossible_streams():
             usage_timeline(np.ones(10), **kwargs)
     with pytest.raises(ValueError, match="bytes_per_step"):
         usage_timeline(np.array([1.0, -1.0]), live_bytes=0)
+
+
+def test_a_refused_value_is_shown_with_every_digit_it_has():
+    """Just above the top of every numeric range (by one part in 10¹²): the message shows
+    the value as Python reads it back (its repr), not rounded to the allowed top."""
+    import pytest
+
+    from kscale_lab.chapters import MODELS
+
+    for model in MODELS.values():
+        for spec in model.dimensions.specs():
+            if not spec.numeric:
+                continue
+            above = spec.hi * (1 + 1e-12) + 1e-12
+            with pytest.raises(ValueError) as err:
+                spec.check(above)
+            assert str(err.value).endswith(f"; got {above!r}"), (model.key, str(err.value))
+
+
+def test_an_outcome_that_allows_no_node_count_says_none():
+    """A metric that has no value is None, and tables print its none-label, never a number
+    that could be read as one (the envelope once printed "0 nodes")."""
+    from kscale_lab.envelope import ClusterDimensions, EnvelopeModel
+
+    out = EnvelopeModel().improved(ClusterDimensions(namespaces=1, services=50_000))
+    assert out.min_nodes is None and out.max_nodes is None
+    assert out.formatted()["max_nodes"] == ("none", "nodes")

@@ -62,8 +62,30 @@ def timeline(pods: int, client: str = "go1.10"):
                                         (15000, 300)])
 def test_ttl_controller_follows_the_facts_table(nodes, ttl):
     assert ttl_controller_ttl_s(nodes) == ttl
-    assert SecretsDimensions(nodes=nodes).ttl_s == ttl                     # cache_ttl_s = 0
-    assert SecretsDimensions(nodes=nodes, cache_ttl_s=45).ttl_s == 45      # set explicitly
+    assert SecretsDimensions(nodes=nodes).ttl_s == ttl                     # the controller's
+    off = SecretsDimensions(nodes=nodes, ttl_controller=False, cache_ttl_s=45)
+    assert off.ttl_s == 45                                                 # set by hand
+
+
+@pytest.mark.parametrize("nodes", [50, 101, 5000])
+def test_with_the_ttl_controller_off_a_ttl_of_0_is_the_get_strategy_at_any_size(nodes):
+    """By hand: every read fetches, so each kubelet GETs every reference of every pod at
+    every sync — nodes × pods × objects per pod ÷ sync period — with a pool big enough that
+    nothing is refused (40 pods × 2 objects ÷ 60 s × 1 ms per GET: well under 1 seat/node)."""
+    d = SecretsDimensions(nodes=nodes, pods_per_node=40, objects_per_pod=2, shared_share=0.5,
+                          get_latency_ms=1.0, max_requests_inflight=4000,
+                          ttl_controller=False, cache_ttl_s=0)
+    assert d.ttl_s == 0 and d.strategy == "Get"
+    out = MODEL.naive(d)
+    assert out.effective_ttl_s == 0 and out.rejected_per_s == 0
+    assert out.get_requests_per_s == pytest.approx(nodes * 40 * 2 / 60)
+
+
+def test_a_hand_set_ttl_with_the_ttl_controller_on_is_refused_naming_both():
+    with pytest.raises(ValueError, match="cache_ttl_s is used only with ttl_controller off") \
+            as err:
+        SecretsDimensions(cache_ttl_s=120)
+    assert set(err.value.fields) == {"cache_ttl_s", "ttl_controller"}
 
 
 @pytest.mark.parametrize("pods, objects, share", [(110, 4, 0.25), (30, 3, 0.5), (1, 5, 1.0),
@@ -119,8 +141,11 @@ def test_erlang_b_predicts_a_simulated_in_flight_pool():
 
 # --- polling: closed form against the SimPy kubelets ----------------------------------------
 
-POLLING = [dict(cache_ttl_s=60), dict(cache_ttl_s=15), dict(cache_ttl_s=300),
-           dict(nodes=50)]                       # the TTL controller's 0 s
+POLLING = [dict(ttl_controller=False, cache_ttl_s=60),
+           dict(ttl_controller=False, cache_ttl_s=15),
+           dict(ttl_controller=False, cache_ttl_s=300),
+           dict(nodes=50),                       # the TTL controller's 0 s
+           dict(nodes=5000, ttl_controller=False, cache_ttl_s=0)]      # Get, above 100 nodes
 
 
 def _closed(d: SecretsDimensions, nodes: int):
@@ -147,7 +172,8 @@ def test_polling_gets_agree_with_the_simulated_kubelets(changes):
 def test_polling_refusals_agree_with_erlang_b_and_the_retries():
     """A small pool (4 seats, 100 ms GETs) and other readers at 20/s: the share of reads
     refused, measured, within 0.03 of the closed form's fixed point (stated first)."""
-    d = SecretsDimensions(pods_per_node=30, cache_ttl_s=60, get_latency_ms=100.0,
+    d = SecretsDimensions(pods_per_node=30, ttl_controller=False, cache_ttl_s=60,
+                          get_latency_ms=100.0,
                           max_requests_inflight=4, other_reads_per_s=20.0)
     sim = simulate(d, "naive", nodes=40, horizon_s=1200)
     measured = sim.other_rejected / sim.other_reads        # every reader sees the same share
@@ -158,7 +184,7 @@ def test_polling_refusals_agree_with_erlang_b_and_the_retries():
 def test_polling_staleness_agrees_with_the_renewal_residual():
     """Changes at random moments; their mean delay until the kubelet fetched them, against
     the closed form: within three standard errors of the sample mean (stated first)."""
-    d = SecretsDimensions(pods_per_node=30, cache_ttl_s=60)
+    d = SecretsDimensions(pods_per_node=30, ttl_controller=False, cache_ttl_s=60)
     sim = simulate(d, "naive", nodes=10, horizon_s=3600, changes_per_s=0.5,
                    changes_until_s=3000, seed=3)
     delays = sim.delays_s
@@ -225,6 +251,16 @@ def test_propagation_delay_agrees_with_the_simulated_watch_gaps(pods):
     no watch open, against the closed form: within 5 % (stated first)."""
     measured = np.mean([watched(pods, "go1.10", s).unwatched_delay_s for s in range(4)])
     assert measured == pytest.approx(timeline(pods).propagation_delay_s, rel=0.05)
+
+
+def test_with_a_stream_for_every_watch_a_change_arrives_at_once():
+    """Nothing waits for a stream (Go 1.12, or fewer watches than streams): the closed form
+    says exactly 0 s. The SimPy kubelet, which counts the 2 ms each resumed watch takes to
+    start, measures (2 ms)² / 2 per restart, about 4e-9 s on average: under a microsecond."""
+    assert MODEL.improved(SecretsDimensions()).propagation_delay_s == 0.0
+    assert MODEL.improved(one_object_per_pod(249)).propagation_delay_s == 0.0
+    for sim in (watched(331, "go1.12", 0), watched(249, "go1.10", 0)):
+        assert 0 <= sim.unwatched_delay_s < 1e-6
 
 
 def test_a_change_reaches_a_blocked_kubelet_when_its_watch_opens_again():
@@ -301,7 +337,8 @@ def test_polling_never_blocks_a_node_whatever_the_go_client(client):
 
 
 def test_a_longer_ttl_means_fewer_gets_and_staler_secrets():
-    runs = [MODEL.naive(SecretsDimensions(cache_ttl_s=ttl)) for ttl in (15, 60, 300, 900)]
+    runs = [MODEL.naive(SecretsDimensions(ttl_controller=False, cache_ttl_s=ttl))
+            for ttl in (15, 60, 300, 900)]
     gets = [o.get_requests_per_s for o in runs]
     stale = [o.propagation_delay_s for o in runs]
     assert gets == sorted(gets, reverse=True) and stale == sorted(stale)

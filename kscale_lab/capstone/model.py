@@ -148,7 +148,7 @@ def assess(dims: CapstoneDimensions, version: str) -> CapstoneOutcome:
         load=sum(loads.values(), ApiLoad()))
 
 
-class CapstoneModel(Model):
+class CapstoneModel(Model[CapstoneDimensions, CapstoneOutcome]):
     """Which bottleneck bites first: the release you pick (naive) against today's (improved)."""
 
     key = "capstone"

@@ -67,11 +67,10 @@ class EndpointsDimensions(Dimensions):
              "100 by default, at most 1,000")
     services: int = shared("services", 500, help="Services of this size (only the cluster's "
                                                  "totals depend on it)")
-    endpoint_changes_per_s: float = dimension(
-        20.0, lo=0.0, hi=1000.0, step=1.0, unit="changes/s", label="endpoint changes",
-        help="Backend changes per second across the cluster (pods becoming ready, going "
-             "away). Illustrative: 20 is the SLOs' churn prerequisite of 20 pods/s, each "
-             "taken as one change")
+    endpoint_changes_per_s: float = shared(
+        "endpoint_changes_per_s", 20.0,
+        help="Illustrative: 20 is the SLOs' churn prerequisite of 20 pods/s, each taken as "
+             "one change")
     encoding: str = choice(
         "protobuf-like", choices=ENCODINGS, label="encoding",
         help="How objects are measured: the lab's protobuf-like encoding (not Kubernetes' "
@@ -174,7 +173,7 @@ def _slices_bytes(dims: EndpointsDimensions) -> int:
     return full * sizes.slice_bytes(m) + (sizes.slice_bytes(rest) if rest else 0)
 
 
-class EndpointsModel(Model):
+class EndpointsModel(Model[EndpointsDimensions, EndpointsOutcome]):
     """Endpoints (naive) vs EndpointSlices (improved): the bytes of one backend change."""
 
     key = "endpoints"

@@ -385,7 +385,7 @@ def _improved_timeline(dims: EventsDimensions, start_s: np.ndarray,
     return out
 
 
-class EventsModel(Model):
+class EventsModel(Model[EventsDimensions, EventsOutcome]):
     """Events at cluster scale: core/v1 with the old correlator (naive) vs events.k8s.io
     series (improved)."""
 

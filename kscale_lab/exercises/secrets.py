@@ -27,8 +27,8 @@ Q1_CLUSTER = SecretsDimensions(nodes=1500, pods_per_node=40, objects_per_pod=3,
 #: Q2: the same cluster grown to 2,500 nodes.
 Q2_CLUSTER = Q1_CLUSTER.replace(nodes=2500)
 Q2_CHOICES = ("up", "down", "same")
-#: Q3: the Q1 cluster with the TTL set by hand to 120 s.
-Q3_CLUSTER = Q1_CLUSTER.replace(cache_ttl_s=120)
+#: Q3: the Q1 cluster with the TTL set by hand to 120 s (the TTL controller off).
+Q3_CLUSTER = Q1_CLUSTER.replace(ttl_controller=False, cache_ttl_s=120)
 #: Q4: 3,000 nodes, 80 pods × 5 objects (one shared by the node's pods), 25-ms GETs.
 Q4_CLUSTER = SecretsDimensions(nodes=3000, pods_per_node=80, objects_per_pod=5,
                                shared_share=0.2, get_latency_ms=25.0)

@@ -164,7 +164,8 @@ class SecretsFigure(ChapterFigure):
         out.append(self.delay.barh(rows, shown, color=colours, height=0.6,
                                    left=DELAY_RANGE[0]))
         for row, d, width in zip(rows, delays, shown):
-            label = "≈ 0 (at once)" if d < DELAY_RANGE[0] else human_seconds(d)
+            label = ("0 (at once)" if d == 0 else "≈ 0" if d < DELAY_RANGE[0]
+                     else human_seconds(d))
             out.append(self.delay.text((DELAY_RANGE[0] + width) * 1.5, row, label,
                                        va="center", fontsize=FONT))
         # heartbeats
@@ -190,7 +191,8 @@ class SecretsFigure(ChapterFigure):
             note = "no node goes NotReady"
         out.append(self.beats.text(0.5, 1.02, f"one node's heartbeats\n{note}", fontsize=FONT,
                                    ha="center", va="bottom", transform=self.beats.transAxes))
-        ttl = f"TTL {dims.ttl_s:g} s" + ("" if dims.cache_ttl_s else " (TTL controller)")
+        ttl = ("Get: no cache" if dims.strategy == "Get" else
+               f"TTL {dims.ttl_s:g} s" + (" (TTL controller)" if dims.ttl_controller else ""))
         out.append(self.fig.text(
             0.5, 0.995, f"{dims.nodes:,} nodes × {dims.pods_per_node} pods · "
             f"{improved.unique_objects_per_node:,} objects/node · {ttl} · {dims.go_client}",

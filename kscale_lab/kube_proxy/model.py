@@ -119,10 +119,9 @@ class KubeProxyDimensions(Dimensions):
     services: int = shared("services", 10_000, help="Here: service ports")
     backends_per_service: int = shared("backends_per_service", 10,
                                        help="Here: ready endpoints per service port")
-    endpoint_changes_per_s: float = dimension(
-        5.0, lo=0.1, hi=1000.0, unit="changes/s", log=True, label="endpoint churn",
-        help="Endpoint changes per second across the cluster (pods starting, stopping, "
-             "becoming ready): each one must reach every node's proxier")
+    endpoint_changes_per_s: float = shared(
+        "endpoint_changes_per_s", 5.0,
+        help="Each one must reach every node's proxier")
     min_sync_period_s: float = dimension(
         MIN_SYNC_PERIOD_S, lo=0.0, hi=30.0, unit="s", step=0.5, label="min sync period",
         help="--iptables-min-sync-period: at most one iptables sync starts per this period "
@@ -296,7 +295,7 @@ def growth_exponent(x: Any, y: Any, decades: float = 1.0) -> float:
 SWEEP_SERVICES = np.unique(np.geomspace(10, 50_000, 45).round().astype(int))
 
 
-class KubeProxyModel(Model):
+class KubeProxyModel(Model[KubeProxyDimensions, KubeProxyOutcome]):
     """kube-proxy at cluster scale: iptables (naive; full or partial restore) vs IPVS."""
 
     key = "kube-proxy"

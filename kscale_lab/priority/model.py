@@ -87,18 +87,16 @@ class PriorityDimensions(Dimensions):
         50.0, lo=1.0, hi=500.0, step=1.0, unit="ms", label="seat time",
         help="How long every request holds its seat (illustrative: the lab apiserver's own "
              "defaults are 2–10 ms; a loaded apiserver takes longer)")
-    max_requests_inflight: int = dimension(
-        400, lo=1, hi=3000, unit="seats", label="max-requests-inflight",
-        help="--max-requests-inflight: read-only seats before APF (400); with APF, part of "
-             "the server's concurrency")
+    max_requests_inflight: int = shared(
+        "max_requests_inflight", 400,
+        help="Before APF a pool of its own; with APF, part of the server's concurrency")
     max_mutating_requests_inflight: int = dimension(
         200, lo=1, hi=3000, unit="seats", label="max-mutating-requests-inflight",
         help="--max-mutating-requests-inflight: mutating seats before APF (200); with APF, "
              "part of the server's concurrency")
-    grace_period_s: int = dimension(
-        40, lo=11, hi=600, unit="s", label="node-monitor-grace-period",
-        help="How long a Lease may go unrenewed before the node is marked NotReady (40 s "
-             "in the talk's era, 50 s from 1.32)")
+    grace_period_s: int = shared(
+        "grace_period_s", 40,
+        help="Here the heartbeat is the Lease renewal, every 10 s")
     horizon_s: int = dimension(
         3600, lo=60, hi=86_400, step=60, unit="s", label="time span",
         help="The time over which nodes marked NotReady are counted")
@@ -107,7 +105,8 @@ class PriorityDimensions(Dimensions):
         if self.grace_period_s <= LEASE_RENEW_S:
             raise DimensionConflict(
                 f"grace_period_s must be longer than the Lease renew interval "
-                f"({LEASE_RENEW_S:g} s); got {self.grace_period_s}", ("grace_period_s",))
+                f"({LEASE_RENEW_S:g} s), or healthy nodes would be marked NotReady; got "
+                f"{self.grace_period_s} s", ("grace_period_s",))
 
     @property
     def service_s(self) -> float:
@@ -240,7 +239,7 @@ def api_load(dims: PriorityDimensions, version: Version | str) -> ApiLoad:
                                               for x, c in clients.items()))
 
 
-class PriorityModel(Model):
+class PriorityModel(Model[PriorityDimensions, PriorityOutcome]):
     """Max-inflight pools (naive) vs API Priority and Fairness (improved), beside a flood."""
 
     key = "priority"

@@ -235,7 +235,7 @@ def api_load(bound_pods_per_s: float) -> ApiLoad:
                    etcd_objects=bound_pods_per_s * EVENT_TTL_S)
 
 
-class SchedulerModel(Model):
+class SchedulerModel(Model[SchedulerDimensions, SchedulerOutcome]):
     """Scheduling throughput: kube-scheduler 1.10 (filter and score every node, scan every
     pod for anti-affinity) vs the release of the ``version`` dimension."""
 

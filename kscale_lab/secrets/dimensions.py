@@ -5,8 +5,10 @@ Defaults and their sources (``kubernetes-facts.md``, "Kubelet secrets and config
 * the kubelet's cache TTL is 1 min by default; the node annotation
   ``node.alpha.kubernetes.io/ttl``, set by the **TTL controller** by cluster size, overrides
   it: ≤ 100 nodes 0 s, ≤ 500 15 s, ≤ 1,000 30 s, ≤ 2,000 60 s, larger 300 s
-  (``pkg/controller/ttl/ttl_controller.go``). ``cache_ttl_s = 0`` means "as the TTL
-  controller sets it" (:func:`ttl_controller_ttl_s`);
+  (``pkg/controller/ttl/ttl_controller.go``). With ``ttl_controller`` on (the default) the
+  kubelets use the controller's TTL (:func:`ttl_controller_ttl_s`); off, they use
+  ``cache_ttl_s`` as given, and ``cache_ttl_s = 0`` is the ``Get`` strategy (no cache: every
+  read fetches the object), which the controller's 0 s reproduces only up to 100 nodes;
 * ``--max-requests-inflight`` is 400 read-only seats (apiserver ``server/config.go``);
 * Go's HTTP/2 server allows 250 concurrent streams per connection (the talk's era);
   kube-apiserver has used 100 since late 2023 (PR #121120);
@@ -26,7 +28,14 @@ import math
 from dataclasses import dataclass
 
 from kscale_lab.control_plane.http2 import GoClient
-from kscale_lab.dimensions import DimensionConflict, Dimensions, choice, dimension, shared
+from kscale_lab.dimensions import (
+    DimensionConflict,
+    Dimensions,
+    choice,
+    dimension,
+    flag,
+    shared,
+)
 
 #: The TTL controller's steps: (largest cluster in nodes, TTL in s); larger clusters: 300 s.
 TTL_CONTROLLER_STEPS = ((100, 0), (500, 15), (1000, 30), (2000, 60))
@@ -76,12 +85,17 @@ class SecretsDimensions(Dimensions):
         0.25, lo=0.0, hi=1.0, step=0.05, label="shared between pods",
         help="Share of each pod's references that go to objects every pod on its node also "
              "references (rounded half up to whole objects); the kubelet reads each once")
+    ttl_controller: bool = flag(
+        True, label="TTL controller",
+        help="On: the TTL controller writes the cache TTL into every node's annotation by "
+             "cluster size (0 s up to 100 nodes, 15 s to 500, 30 s to 1,000, 60 s to 2,000, "
+             "300 s above) and the kubelets use it. Off: they use cache_ttl_s")
     cache_ttl_s: int = dimension(
-        0, lo=0, hi=3600, step=15, unit="s", label="cache TTL (0: TTL controller)",
-        help="Cache strategy: how old a cached copy may be before the kubelet GETs the "
-             "object again. 0 means as the TTL controller sets it by cluster size (0 s up to "
-             "100 nodes, 15 s to 500, 30 s to 1,000, 60 s to 2,000, 300 s above); the "
-             "kubelet's own default is 60 s")
+        0, lo=0, hi=3600, step=15, unit="s", label="cache TTL (TTL controller off)",
+        help="With the TTL controller off: how old a cached copy may be before the kubelet "
+             "GETs the object again (the kubelet's own default is 60 s); 0 is the Get "
+             "strategy, no cache, every read fetches. With the controller on it must stay "
+             "0: the controller's TTL is used")
     sync_period_s: int = dimension(
         60, lo=1, hi=600, unit="s", label="pod sync period",
         help="How often the kubelet reads each pod's objects (it re-reads them when it "
@@ -90,10 +104,9 @@ class SecretsDimensions(Dimensions):
         10.0, lo=0.5, hi=1000.0, log=True, unit="ms", label="GET latency",
         help="How long one GET holds its read-only seat (illustrative; slower when etcd is "
              "loaded)")
-    max_requests_inflight: int = dimension(
-        400, lo=1, hi=4000, unit="seats", label="max-requests-inflight",
-        help="kube-apiserver --max-requests-inflight: read-only seats (default 400); a "
-             "request that finds them all taken is answered 429")
+    max_requests_inflight: int = shared(
+        "max_requests_inflight", 400,
+        help="A request that finds them all taken is answered 429")
     other_reads_per_s: float = dimension(
         0.0, lo=0.0, hi=100_000.0, step=100.0, unit="req/s", label="other reads",
         help="Read-only requests from everything else (controllers, users), each holding a "
@@ -107,17 +120,22 @@ class SecretsDimensions(Dimensions):
         250, lo=1, hi=1000, unit="streams", label="max streams/connection",
         help="Concurrent streams the apiserver allows per HTTP/2 connection: 250 (Go's "
              "default, the talk's era); kube-apiserver uses 100 since late 2023")
-    grace_period_s: int = dimension(
-        40, lo=15, hi=600, unit="s", label="node-monitor-grace-period",
-        help="How stale a node's newest heartbeat may be before the node lifecycle "
-             "controller marks it NotReady (40 s in the talk's era, 50 s from 1.32); the "
-             "kubelet's heartbeat comes every 10 s")
+    grace_period_s: int = shared(
+        "grace_period_s", 40,
+        help="Here longer than the kubelet's heartbeat, every 10 s")
 
     def check(self) -> None:
-        if self.grace_period_s <= HEARTBEAT_PERIOD_S:       # lo already keeps it above
+        if self.ttl_controller and self.cache_ttl_s:
             raise DimensionConflict(
-                f"grace_period_s must be longer than the heartbeat period "
-                f"({HEARTBEAT_PERIOD_S} s); got {self.grace_period_s}", ("grace_period_s",))
+                f"cache_ttl_s is used only with ttl_controller off (the TTL controller "
+                f"writes the node's TTL, {ttl_controller_ttl_s(self.nodes)} s at "
+                f"{self.nodes:,} nodes); set ttl_controller off to use a TTL of "
+                f"{self.cache_ttl_s} s", ("cache_ttl_s", "ttl_controller"))
+        if self.grace_period_s <= HEARTBEAT_PERIOD_S:
+            raise DimensionConflict(
+                f"grace_period_s must be longer than the kubelet's heartbeat period "
+                f"({HEARTBEAT_PERIOD_S} s), or healthy nodes would be marked NotReady; got "
+                f"{self.grace_period_s} s", ("grace_period_s",))
 
     # --- what the dimensions imply ---------------------------------------------------------
     @property
@@ -142,8 +160,16 @@ class SecretsDimensions(Dimensions):
 
     @property
     def ttl_s(self) -> int:
-        """The cache TTL the kubelets use: ``cache_ttl_s``, or the TTL controller's if 0."""
-        return self.cache_ttl_s or ttl_controller_ttl_s(self.nodes)
+        """The cache TTL the kubelets use: the TTL controller's with ``ttl_controller`` on,
+        else ``cache_ttl_s`` (0: the ``Get`` strategy, every read fetches)."""
+        return ttl_controller_ttl_s(self.nodes) if self.ttl_controller else self.cache_ttl_s
+
+    @property
+    def strategy(self) -> str:
+        """The kubelet's polling strategy: ``"Get"`` when every read fetches because
+        ``cache_ttl_s`` is 0 with the controller off, else ``"Cache"`` (the TTL controller's
+        0 s below 101 nodes behaves the same, but is still the ``Cache`` strategy)."""
+        return "Get" if not self.ttl_controller and self.cache_ttl_s == 0 else "Cache"
 
     @property
     def client(self) -> GoClient:

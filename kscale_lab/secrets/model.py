@@ -1,5 +1,9 @@
 """Chapter 3's model: the ``Cache`` strategy (naive) against the ``Watch`` strategy (improved).
 
+The naive version is the ``Cache`` strategy, or — with ``ttl_controller`` off and
+``cache_ttl_s`` 0 — the ``Get`` strategy, which fetches the object at every read: a cache
+whose TTL is 0, which is how both the closed form and the SimPy kubelets run it.
+
 Both versions at cluster scale, in closed form (:mod:`~kscale_lab.secrets.polling` and
 :mod:`~kscale_lab.secrets.connection`), for every node alike, over the hour after the
 kubelets start. The event-by-event version of the same kubelets is
@@ -35,8 +39,9 @@ class SecretsOutcome(Outcome):
         unit="objects", help="Distinct Secrets and ConfigMaps each kubelet needs")
     effective_ttl_s: float | None = metric(
         unit="s", none="not used",
-        help="The cache TTL the kubelets use (the TTL controller's by cluster size unless "
-             "set); the watch strategy has none")
+        help="The cache TTL the kubelets use (the TTL controller's by cluster size, or "
+             "cache_ttl_s with the controller off; 0: every read fetches); the watch "
+             "strategy has none")
     get_requests_per_s: float = metric(
         unit="req/s", help="The kubelets' GETs of Secrets and ConfigMaps (refused ones too)")
     readonly_inflight_share: float = metric(
@@ -90,7 +95,7 @@ def api_load(dims: SecretsDimensions, version: Version | str) -> ApiLoad:
     return model.run(dims, model.version(side_of(version))).load
 
 
-class SecretsModel(Model):
+class SecretsModel(Model[SecretsDimensions, SecretsOutcome]):
     """Kubelet secrets and configmaps: TTL-cache polling (naive) vs one watch per object."""
 
     key = "secrets"
