@@ -105,7 +105,7 @@ def serialized_bytes(obj: dict[str, Any]) -> int:
 LEASE_BYTES = serialized_bytes(lease_object())
 
 # --- controller and kubelet constants (not dimensions: the talk never tuned them) ------------
-NODE_MONITOR_PERIOD_S = 5            # kube-controller-manager --node-monitor-period
+NODE_MONITOR_PERIOD_S = 5            # kube-controller-manager --node-monitor-period (unverified)
 LEASE_RENEW_FRACTION = 0.25          # kubelet nodeLeaseRenewIntervalFraction
 SEED = 2019                          # kubelets start at seeded random phases
 #: The cluster's other objects are written to etcd in pieces of at most this many bytes
