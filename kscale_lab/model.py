@@ -11,11 +11,13 @@ Every chapter's model is a :class:`Model` with
   Matplotlib).
 
 ``compare`` runs both versions and returns a :class:`Comparison`, which the widgets draw and
-``kscale run`` prints as a table or as JSON. Outcome fields declared with :func:`metric` are
-the scalar results (units in the name, ``None`` meaning "never"); every outcome also carries
-``load``, an :class:`~kscale_lab.control_plane.ApiLoad` in the one currency all chapters
-share, so the capstone can add chapters together. Other fields (time series, curves) are
-there for figures: a figure draws from the comparison it is given and never reruns the model.
+``kscale run`` prints as a table or as JSON (with the model's :meth:`~Model.summary` of it, a
+dict that is empty unless the chapter has one answer to give at the top). Outcome fields
+declared with :func:`metric` are the scalar results (units in the name, ``None`` meaning
+"never"); every outcome also carries ``load``, an :class:`~kscale_lab.control_plane.ApiLoad`
+in the one currency all chapters share, so the capstone can add chapters together. Other
+fields (time series, curves) are there for figures: a figure draws from the comparison it is
+given and never reruns the model.
 
 Every metric is deterministic: the same dimensions give the same numbers in any process.
 """
@@ -148,9 +150,16 @@ class Comparison:
 
     def as_dict(self) -> dict[str, Any]:
         """``{"chapter", "dimensions", "naive", "improved"}``, the ``kscale run --json`` shape;
-        each version holds its metrics and its ``load`` object."""
-        return {"chapter": self.model.key, "dimensions": self.dimensions.as_dict(),
-                "naive": self.naive.as_dict(), "improved": self.improved.as_dict()}
+        each version holds its metrics and its ``load`` object. The model's
+        :meth:`~Model.summary` of this comparison, if any, follows at the top level."""
+        out = {"chapter": self.model.key, "dimensions": self.dimensions.as_dict(),
+               "naive": self.naive.as_dict(), "improved": self.improved.as_dict()}
+        summary = self.model.summary(self)
+        clash = sorted(set(summary) & set(out))
+        if clash:
+            raise ValueError(f"summary keys must not be {', '.join(sorted(out))}; "
+                             f"{self.model.key} gives {', '.join(clash)}")
+        return {**out, **summary}
 
     def table(self) -> str:
         """A plain-text table: one row per metric, naive and improved side by side."""
@@ -221,6 +230,17 @@ class Model(ABC):
     @abstractmethod
     def run(self, dims: Dimensions, version: Version) -> Outcome:
         """The mechanism in ``version`` at ``dims``."""
+
+    def summary(self, comparison: Comparison) -> dict[str, Any]:
+        """What this chapter answers at the top of ``kscale run KEY --json``, beside
+        ``naive`` and ``improved``: JSON-ready values by name (never ``chapter``,
+        ``dimensions``, ``naive`` or ``improved``).
+
+        Most chapters compare two versions, and both sides say it all: the default is
+        empty. A model whose question has one answer overrides it (the capstone: which
+        bottleneck bites first on the release the reader picked).
+        """
+        return {}
 
     def version(self, side: str) -> Version:
         """This model's version on ``side`` (``"naive"`` or ``"improved"``)."""
