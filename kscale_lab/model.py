@@ -273,15 +273,24 @@ class Model(ABC):
         module, _, name = self.figure_class.partition(":")
         return getattr(importlib.import_module(module), name)
 
-    def plot(self, comparison: Comparison, fig: Any) -> Any:
+    def plot(self, comparison: Comparison, fig: Any, *, fit: bool = False) -> Any:
         """Draw the chapter's key figure for ``comparison`` into the Matplotlib ``fig``;
-        returns the :class:`~kscale_lab.figures.ChapterFigure` that drew it."""
+        returns the :class:`~kscale_lab.figures.ChapterFigure` that drew it. ``fit``: axes
+        fitted to this comparison's data (:meth:`~kscale_lab.figures.ChapterFigure.fit`)
+        instead of the explorer's fixed ones."""
         painter = self.painter()(fig, comparison.dimensions)
+        if fit:
+            painter.fit(comparison)
         painter.draw(comparison)
         return painter
 
-    def figure(self, comparison: Comparison | None = None, **changes: Any) -> Any:
+    def figure(self, comparison: Comparison | None = None, *, fit: bool = False,
+               **changes: Any) -> Any:
         """A new Matplotlib figure of the chapter's key figure (for chapters and notebooks).
+
+        ``fit=True`` fits the axes to this comparison's data, for a figure shown on its own
+        (a chapter's static figure); by default the axes are the explorer's, fixed so that
+        two settings compare by eye.
 
         The figure is not kept by ``pyplot``, so making many never piles up open figures;
         in a notebook, make it the cell's last expression (or ``display`` it) to show it.
@@ -290,5 +299,5 @@ class Model(ABC):
 
         comparison = comparison or self.compare(**changes)
         fig = new_figure(self.painter().height_in)
-        self.plot(comparison, fig)
+        self.plot(comparison, fig, fit=fit)
         return fig
