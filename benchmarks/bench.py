@@ -21,6 +21,13 @@ The most expensive point is *measured*, not guessed: every candidate (defaults, 
 dimension alone at either end of its range, all at the top) gets a short timing of its
 explorer update, and the slowest is the "most expensive" row.
 
+A model that caches its outcomes per point (:data:`FRESH`: the capstone) is timed at a new
+point on every update instead (its first dimension moved one more step each time), so its
+rows measure the real work of a slider moved to a new value, not a cache hit.
+
+``--only KEY ...`` measures those chapters alone and, with ``--write``, replaces their rows in
+``RESULTS.md`` (with a note of when and at what load), keeping the others'.
+
 Also: ``kscale list``'s start-up time (beside a bare interpreter's), and the heartbeat model
 at full scale and event by event. Chapters 4 and 5 have their own scripts for their real data
 structures (``bench_kube_proxy.py``, ``bench_scheduler.py``). Speed is measured here and
@@ -29,9 +36,13 @@ never asserted in tests, where shared machines make timings flaky.
 
 from __future__ import annotations
 
+import os
+import re
 import sys
+import time
 
 from benchlib import (
+    HERE,
     arguments,
     explorer_for,
     explorer_update,
@@ -49,11 +60,17 @@ from benchlib import (
 from kscale_lab.chapters import MODELS
 from kscale_lab.heartbeats import HeartbeatDimensions, HeartbeatsModel, simulate
 
+#: Models whose outcomes are cached per point: timed at a new point on every update.
+FRESH = {"capstone"}
+#: How the note of a re-measurement with ``--only`` starts (the next one replaces it).
+NOTE_START = "Re-measured alone since the run above: "
+
 NOTE = ("Nothing else of the course's ran on the machine during this run (the load average "
         "above is what the machine had); times are medians taken in turns, so a burst of load "
         "falls on explorer, plain redraw and PNG floor alike. The capstone caches each "
-        "chapter's result per point, so its model column is a cache hit: the cold cost is in "
-        "`bench_capstone.py`.")
+        "chapter's result per point, so its rows move to a new point on every update (the "
+        "node count one lower each time) and measure real work; `bench_capstone.py` also "
+        "times it with every cache emptied.")
 
 
 def describe(model, dims) -> str:
@@ -64,36 +81,84 @@ def describe(model, dims) -> str:
     return ", ".join(changed) or "defaults"
 
 
+def measure(keys: list[str], repeats: int) -> tuple[list[str], list[str]]:
+    """The table rows and the "most expensive" lines of the chapters ``keys``."""
+    rows, found = [], []
+    for key in keys:
+        model, fresh = MODELS[key], key in FRESH
+        worst_label, worst, tried = most_expensive(model, fresh=fresh)
+        for label, dims in (("defaults", model.dimensions()),
+                            (f"most expensive: {describe(model, worst)}", worst)):
+            ex = explorer_for(model, dims)
+            t = paired_medians_ms({"explorer": explorer_update(ex, model, dims, fresh),
+                                   "plain": plain_redraw(model, dims, fresh),
+                                   "floor": png_floor(ex)}, repeats)
+            m = model_median_ms(model, dims, repeats, fresh)
+            rows.append(f"| {key} | {label} | {m:.2f} ms | {t['explorer']:.1f} ms | "
+                        f"{t['plain']:.1f} ms | {t['floor']:.1f} ms | "
+                        f"{t['plain'] / t['explorer']:.1f}× |")
+        ranked = sorted(tried.items(), key=lambda kv: -kv[1])
+        found.append(f"- {key}: " + "; ".join(f"{'**' if label == worst_label else ''}"
+                                              f"{label} {ms:.0f}"
+                                              f"{'**' if label == worst_label else ''}"
+                                              for label, ms in ranked))
+    return rows, found
+
+
+def splice(text: str, keys: list[str], rows: list[str], found: list[str], note: str) -> str:
+    """``RESULTS.md``'s ``text`` with the rows and lines of chapters ``keys`` replaced, and
+    ``note`` (when and at what load they were re-measured) under the table, in place of an
+    older such note."""
+    out: list[str] = []
+    for line in text.rstrip("\n").split("\n"):
+        if line.startswith(NOTE_START):
+            if out and out[-1] == "":
+                out.pop()                        # the blank line put before it
+            continue
+        row = re.match(r"\| ([\w-]+) \| (?:defaults|most expensive)", line)
+        item = re.match(r"- ([\w-]+): ", line)
+        key = row.group(1) if row else item.group(1) if item else None
+        if key in keys:
+            prefix = f"| {key} |" if row else f"- {key}:"
+            out += [x for x in (rows if row else found) if x.startswith(prefix) and x not in out]
+            continue
+        out.append(line)
+    last = max(i for i, x in enumerate(out)
+               if re.match(r"\| [\w-]+ \| (defaults|most expensive)", x))
+    out[last + 1:last + 1] = ["", note]
+    return "\n".join(out) + "\n"
+
+
 def main() -> int:
-    args = arguments(__doc__, "RESULTS.md")
+    args = arguments(__doc__, "RESULTS.md", only=True)
+    keys = args.only or list(MODELS)
+    unknown = [k for k in keys if k not in MODELS]
+    if unknown:
+        raise SystemExit(f"--only takes chapter keys, from {', '.join(MODELS)}; got "
+                         f"{', '.join(unknown)}")
+    if args.only:
+        load = " ".join(f"{v:.1f}" for v in os.getloadavg())
+        rows, found = measure(keys, args.repeats)
+        note = (f"{NOTE_START}{', '.join(keys)}, on "
+                f"{time.strftime('%Y-%m-%d')}, load average {load} when it started (other "
+                f"engineers' work shared the 2 cores; times taken in turns, so the ratios hold), "
+                f"medians of {args.repeats}; at a new point every update.")
+        print("\n".join([note, "", *rows, "", *found]))
+        if args.write:
+            path = HERE / "RESULTS.md"
+            path.write_text(splice(path.read_text(), keys, rows, found, note))
+        return 0
     lines = ["# Benchmark results\n", machine(args.repeats, "bench.py", NOTE),
              "Targets (course design): an explorer update ≤ 100 ms median at the defaults, and "
              "at least 3× faster than the plain redraw; ≤ 2 s at the most expensive point.\n",
              "| chapter | point | model | explorer | plain redraw | PNG floor | plain ÷ explorer |",
              "|---|---|---|---|---|---|---|"]
-    chosen = []
-    for key, model in MODELS.items():
-        worst_label, worst, tried = most_expensive(model)
-        chosen.append((key, worst_label, tried))
-        for label, dims in (("defaults", model.dimensions()),
-                            (f"most expensive: {describe(model, worst)}", worst)):
-            ex = explorer_for(model, dims)
-            t = paired_medians_ms({"explorer": explorer_update(ex, model, dims),
-                                   "plain": plain_redraw(model, dims),
-                                   "floor": png_floor(ex)}, args.repeats)
-            m = model_median_ms(model, dims, args.repeats)
-            lines.append(f"| {key} | {label} | {m:.2f} ms | {t['explorer']:.1f} ms | "
-                         f"{t['plain']:.1f} ms | {t['floor']:.1f} ms | "
-                         f"{t['plain'] / t['explorer']:.1f}× |")
+    rows, found = measure(keys, args.repeats)
+    lines += rows
     lines += ["", "How the most expensive point was found (explorer update, median of 5 taken "
               "in turns across the candidates, ms; the slowest is used above — where the "
               "times are close, the explorer's cost hardly depends on the dimensions):", ""]
-    for key, worst_label, tried in chosen:
-        ranked = sorted(tried.items(), key=lambda kv: -kv[1])
-        lines.append(f"- {key}: " + "; ".join(f"{'**' if label == worst_label else ''}"
-                                              f"{label} {ms:.0f}"
-                                              f"{'**' if label == worst_label else ''}"
-                                              for label, ms in ranked))
+    lines += found
     bare = startup_median_ms(["-c", "pass"], 5)
     listing = startup_median_ms(["-m", "kscale_lab.cli", "list"], 5)
     hb = HeartbeatsModel()

@@ -35,7 +35,8 @@ from kscale_lab.watch import TOY, WatchDimensions, WatchModel, pods_cache_capaci
 FULL = WatchDimensions(watchers=5000, selectivity=1 / 5000,
                        watch_cache_capacity=pods_cache_capacity(5000))
 AGREE = WatchDimensions(watchers=40, selectivity=0.02, events_per_s=2.0, objects=200,
-                        watch_cache_capacity=60, min_watch_timeout_s=120)
+                        watch_cache_capacity=60, min_watch_timeout_s=120,
+                        max_watch_timeout_s=240)
 
 
 def main() -> int:

@@ -55,9 +55,31 @@ def neighbour(model: Any, dims: Any) -> Any:
     return dims.replace(**{spec.name: moved})
 
 
-def model_median_ms(model: Any, dims: Any, repeats: int) -> float:
-    """Naive + improved at alternating points (``dims`` and its :func:`neighbour`)."""
-    points = itertools.cycle([dims, neighbour(model, dims)])
+def fresh_points(model: Any, dims: Any) -> Any:
+    """An endless stream of points never seen before: ``dims`` with its first dimension
+    moved one more step each time (down from the top half of its range, up from the bottom
+    half; the steps are counted across all streams, so two streams never meet).
+
+    For a model that caches its outcomes per point (the capstone), alternating between two
+    points would time cache hits; a slider moved to a new value costs this much instead.
+    """
+    spec = model.dimensions.specs()[0]
+    value = getattr(dims, spec.name)
+    step = spec.step or (1 if spec.integer else (spec.hi - spec.lo) / 1000)
+    sign = -1 if value - spec.lo > spec.hi - value else 1
+    while True:                 # one counter for every stream: no two ever share a point
+        yield dims.replace(**{spec.name: value + sign * next(_FRESH) * step})
+
+
+#: Steps taken by :func:`fresh_points`, across all its streams in this process.
+_FRESH = itertools.count(1)
+
+
+def model_median_ms(model: Any, dims: Any, repeats: int, fresh: bool = False) -> float:
+    """Naive + improved at alternating points (``dims`` and its :func:`neighbour`), or with
+    ``fresh`` at a new point every time (:func:`fresh_points`)."""
+    points = fresh_points(model, dims) if fresh else itertools.cycle([dims, neighbour(model,
+                                                                                      dims)])
     return median_ms(lambda: model.compare(next(points)), repeats)
 
 
@@ -96,10 +118,13 @@ def explorer_for(model: Any, dims: Any, only: list[str] | None = None) -> Any:
         return Explorer(model, dims=dims, only=only)
 
 
-def explorer_update(ex: Any, model: Any, dims: Any) -> Callable[[], None]:
+def explorer_update(ex: Any, model: Any, dims: Any, fresh: bool = False
+                    ) -> Callable[[], None]:
     """One slider move of explorer ``ex``, alternating between ``dims`` and its
-    :func:`neighbour` (both versions, the figure, its PNG, the table)."""
-    points = itertools.cycle([neighbour(model, dims).as_dict(), dims.as_dict()])
+    :func:`neighbour` (both versions, the figure, its PNG, the table); with ``fresh``, to a
+    new point every time (:func:`fresh_points`)."""
+    points = ((d.as_dict() for d in fresh_points(model, dims)) if fresh else
+              itertools.cycle([neighbour(model, dims).as_dict(), dims.as_dict()]))
 
     def update() -> None:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -107,12 +132,14 @@ def explorer_update(ex: Any, model: Any, dims: Any) -> Callable[[], None]:
     return update
 
 
-def plain_redraw(model: Any, dims: Any) -> Callable[[], bytes]:
+def plain_redraw(model: Any, dims: Any, fresh: bool = False) -> Callable[[], bytes]:
     """What a learner's ``ipywidgets.interact`` over ``model.figure(...)`` does on every
     move: run the model, make a new figure, draw everything (axes, ticks, labels, data) and
     encode it as PNG the way the inline backend shows a figure (``savefig`` with
-    ``bbox_inches="tight"``). Alternates between ``dims`` and its :func:`neighbour`."""
-    points = itertools.cycle([neighbour(model, dims), dims])
+    ``bbox_inches="tight"``). Alternates between ``dims`` and its :func:`neighbour`, or with
+    ``fresh`` moves to a new point every time."""
+    points = fresh_points(model, dims) if fresh else itertools.cycle([neighbour(model, dims),
+                                                                      dims])
 
     def redraw() -> bytes:
         fig = model.figure(model.compare(next(points)))
@@ -163,12 +190,14 @@ def candidates(model: Any) -> list[tuple[str, Any]]:
     return unique
 
 
-def most_expensive(model: Any, repeats: int = 5) -> tuple[str, Any, dict[str, float]]:
+def most_expensive(model: Any, repeats: int = 5, fresh: bool = False
+                   ) -> tuple[str, Any, dict[str, float]]:
     """The candidate point (:func:`candidates`) whose explorer update takes longest, by a
     short measurement of each, taken in turns (:func:`paired_medians_ms`); returns its
-    label, its dimensions and every candidate's time (ms)."""
+    label, its dimensions and every candidate's time (ms). ``fresh``: each update at a new
+    point (:func:`fresh_points`)."""
     points = dict(candidates(model))
-    updates = {label: explorer_update(explorer_for(model, dims), model, dims)
+    updates = {label: explorer_update(explorer_for(model, dims), model, dims, fresh)
                for label, dims in points.items()}
     times = paired_medians_ms(updates, repeats)
     worst = max(times, key=times.get)
@@ -183,11 +212,16 @@ def startup_median_ms(argv: list[str], repeats: int) -> float:
     return median_ms(run, repeats)
 
 
-def arguments(doc: str, results: str) -> argparse.Namespace:
-    """``--write`` (to ``benchmarks/<results>``) and ``--repeats``."""
+def arguments(doc: str, results: str, only: bool = False) -> argparse.Namespace:
+    """``--write`` (to ``benchmarks/<results>``) and ``--repeats``; with ``only``, also
+    ``--only KEY ...`` (re-measure those chapters' rows alone)."""
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--write", action="store_true", help=f"write benchmarks/{results}")
     ap.add_argument("--repeats", type=int, default=15, help="repeats per median (default 15)")
+    if only:
+        ap.add_argument("--only", nargs="+", metavar="KEY",
+                        help="measure these chapters only and, with --write, replace their "
+                             "rows in the results file (the others' rows are kept)")
     return ap.parse_args()
 
 

@@ -11,11 +11,13 @@ Every chapter's model is a :class:`Model` with
   Matplotlib).
 
 ``compare`` runs both versions and returns a :class:`Comparison`, which the widgets draw and
-``kscale run`` prints as a table or as JSON. Outcome fields declared with :func:`metric` are
-the scalar results (units in the name, ``None`` meaning "never"); every outcome also carries
-``load``, an :class:`~kscale_lab.control_plane.ApiLoad` in the one currency all chapters
-share, so the capstone can add chapters together. Other fields (time series, curves) are
-there for figures: a figure draws from the comparison it is given and never reruns the model.
+``kscale run`` prints as a table or as JSON (with the model's :meth:`~Model.summary` of it, a
+dict that is empty unless the chapter has one answer to give at the top). Outcome fields
+declared with :func:`metric` are the scalar results (units in the name, ``None`` meaning
+"never"); every outcome also carries ``load``, an :class:`~kscale_lab.control_plane.ApiLoad`
+in the one currency all chapters share, so the capstone can add chapters together. Other
+fields (time series, curves) are there for figures: a figure draws from the comparison it is
+given and never reruns the model.
 
 Every metric is deterministic: the same dimensions give the same numbers in any process.
 """
@@ -149,9 +151,16 @@ class Comparison:
 
     def as_dict(self) -> dict[str, Any]:
         """``{"chapter", "dimensions", "naive", "improved"}``, the ``kscale run --json`` shape;
-        each version holds its metrics and its ``load`` object."""
-        return {"chapter": self.model.key, "dimensions": self.dimensions.as_dict(),
-                "naive": self.naive.as_dict(), "improved": self.improved.as_dict()}
+        each version holds its metrics and its ``load`` object. The model's
+        :meth:`~Model.summary` of this comparison, if any, follows at the top level."""
+        out = {"chapter": self.model.key, "dimensions": self.dimensions.as_dict(),
+               "naive": self.naive.as_dict(), "improved": self.improved.as_dict()}
+        summary = self.model.summary(self)
+        clash = sorted(set(summary) & set(out))
+        if clash:
+            raise ValueError(f"summary keys must not be {', '.join(sorted(out))}; "
+                             f"{self.model.key} gives {', '.join(clash)}")
+        return {**out, **summary}
 
     def table(self) -> str:
         """A plain-text table: one row per metric, naive and improved side by side."""
@@ -237,6 +246,17 @@ class Model(ABC, Generic[DimsT, OutcomeT]):
     def run(self, dims: DimsT, version: Version) -> OutcomeT:
         """The mechanism in ``version`` at ``dims``."""
 
+    def summary(self, comparison: Comparison) -> dict[str, Any]:
+        """What this chapter answers at the top of ``kscale run KEY --json``, beside
+        ``naive`` and ``improved``: JSON-ready values by name (never ``chapter``,
+        ``dimensions``, ``naive`` or ``improved``).
+
+        Most chapters compare two versions, and both sides say it all: the default is
+        empty. A model whose question has one answer overrides it (the capstone: which
+        bottleneck bites first on the release the reader picked).
+        """
+        return {}
+
     def version(self, side: str) -> Version:
         """This model's version on ``side`` (``"naive"`` or ``"improved"``)."""
         return self.versions[SIDES.index(side_of(side))]
@@ -268,15 +288,24 @@ class Model(ABC, Generic[DimsT, OutcomeT]):
         module, _, name = self.figure_class.partition(":")
         return getattr(importlib.import_module(module), name)
 
-    def plot(self, comparison: Comparison, fig: Any) -> Any:
+    def plot(self, comparison: Comparison, fig: Any, *, fit: bool = False) -> Any:
         """Draw the chapter's key figure for ``comparison`` into the Matplotlib ``fig``;
-        returns the :class:`~kscale_lab.figures.ChapterFigure` that drew it."""
+        returns the :class:`~kscale_lab.figures.ChapterFigure` that drew it. ``fit``: axes
+        fitted to this comparison's data (:meth:`~kscale_lab.figures.ChapterFigure.fit`)
+        instead of the explorer's fixed ones."""
         painter = self.painter()(fig, comparison.dimensions)
+        if fit:
+            painter.fit(comparison)
         painter.draw(comparison)
         return painter
 
-    def figure(self, comparison: Comparison | None = None, **changes: Any) -> Any:
+    def figure(self, comparison: Comparison | None = None, *, fit: bool = False,
+               **changes: Any) -> Any:
         """A new Matplotlib figure of the chapter's key figure (for chapters and notebooks).
+
+        ``fit=True`` fits the axes to this comparison's data, for a figure shown on its own
+        (a chapter's static figure); by default the axes are the explorer's, fixed so that
+        two settings compare by eye.
 
         The figure is not kept by ``pyplot``, so making many never piles up open figures;
         in a notebook, make it the cell's last expression (or ``display`` it) to show it.
@@ -285,5 +314,5 @@ class Model(ABC, Generic[DimsT, OutcomeT]):
 
         comparison = comparison or self.compare(**changes)
         fig = new_figure(self.painter().height_in)
-        self.plot(comparison, fig)
+        self.plot(comparison, fig, fit=fit)
         return fig

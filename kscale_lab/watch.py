@@ -1,7 +1,9 @@
 """Chapter 7 — watch restart cost: stale resourceVersions, ``410 Gone``, relists, bookmarks.
 
 Every client-go :class:`~kscale_lab.control_plane.Reflector` LISTs once and then WATCHes;
-each watch asks for a timeout drawn from 5–10 min (client-go ``tools/cache/reflector.go``) and,
+each watch asks for a timeout drawn uniformly from ``[min, max]``, 5–10 min in client-go
+(``tools/cache/reflector.go``: the facts file's range; its rule, ``max = 2 × min``, is the
+lab's default and can be changed with ``max_watch_timeout_s``) and,
 when it ends, is re-opened from the last ``resourceVersion`` the reflector saw. The apiserver
 answers from its :class:`~kscale_lab.control_plane.WatchCache`, a cyclic buffer of the
 resource's most recent events: every buffered event after that version is run through the
@@ -22,8 +24,8 @@ not modelled). Its restart then replays only what happened in those last 2 s.
 
 The cost model (all closed forms; the control plane's functions are reused):
 
-* restarts per second: ``watchers / (1.5 × min_watch_timeout_s)`` (uniform 5–10 min: mean
-  7.5 min);
+* restarts per second: ``watchers / mean watch``, the mean of a uniform draw being
+  ``(min_watch_timeout_s + max_watch_timeout_s) / 2`` (5–10 min: 7.5 min);
 * without bookmarks, a restart is refused with probability
   :func:`~kscale_lab.control_plane.relist_probability` ``(1 − s)^(c + 1)`` and replays
   :func:`~kscale_lab.control_plane.init_events_processed_per_resume` events on average
@@ -149,7 +151,13 @@ class WatchDimensions(Dimensions):
              "max(1,000, 50 × nodes); 1.19+: dynamic, 100–102,400)")
     min_watch_timeout_s: int = dimension(
         300, lo=30, hi=1800, step=30, unit="s", label="min watch timeout",
-        help="A reflector's watch lasts min × (1 + U[0, 1)): 5–10 min in client-go")
+        hi_dim="max_watch_timeout_s",
+        help="The shortest watch a reflector asks for; it draws each timeout uniformly "
+             "between this and the max (client-go uses [min, 2·min]: 5–10 min)")
+    max_watch_timeout_s: int = dimension(
+        600, lo=30, hi=3600, step=30, unit="s", label="max watch timeout",
+        help="The longest watch a reflector asks for, at least the min (client-go uses "
+             "[min, 2·min]: 5–10 min; keep it 2 × min to model client-go)")
     bookmarks: bool = flag(
         True, label="clients opt in to bookmarks",
         help="Improved version only: whether the reflectors set allowWatchBookmarks (the "
@@ -174,9 +182,14 @@ class WatchDimensions(Dimensions):
                  "selectivity"))
 
     @property
+    def mean_watch_s(self) -> float:
+        """A watch's mean length: the middle of ``[min, max]`` (7.5 min for client-go's 5–10)."""
+        return (self.min_watch_timeout_s + self.max_watch_timeout_s) / 2
+
+    @property
     def restarts_per_s(self) -> float:
-        """Watch restarts per second: every watcher once per mean watch (1.5 × the minimum)."""
-        return self.watchers / (1.5 * self.min_watch_timeout_s)
+        """Watch restarts per second: every watcher once per mean watch."""
+        return self.watchers / self.mean_watch_s
 
     @property
     def history_s(self) -> float:
@@ -489,6 +502,7 @@ def simulate(dims: WatchDimensions, version: Version | str = "naive", *,
                         selector=lambda _key, node, mine=i % nodes: node == mine,
                         allow_watch_bookmarks=bookmarks,
                         min_watch_timeout_s=dims.min_watch_timeout_s,
+                        max_watch_timeout_s=dims.max_watch_timeout_s,
                         seed=seed * 100_003 + i, name=f"kubelet-{i}")
         for i in range(dims.watchers)]
     counters = ("too_old", "watch_restarts", "init_events_processed", "bookmarks_received",
@@ -510,8 +524,8 @@ def simulate(dims: WatchDimensions, version: Version | str = "naive", *,
 #: The toy cluster of the chapter's timeline: few watchers, a small buffer, short timeouts,
 #: so that a few minutes show restarts, a 410 and a relist (illustrative values).
 TOY = WatchDimensions(watchers=6, selectivity=0.02, events_per_s=2.0, objects=100,
-                      watch_cache_capacity=40, min_watch_timeout_s=60, bookmarks=True,
-                      object_bytes=2000)
+                      watch_cache_capacity=40, min_watch_timeout_s=60,
+                      max_watch_timeout_s=120, bookmarks=True, object_bytes=2000)
 
 
 __all__ += ["MIN_WATCH_TIMEOUT_S", "TOY"]

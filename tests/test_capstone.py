@@ -289,6 +289,21 @@ def test_json_has_the_first_bottleneck_headroom_and_load_by_chapter_per_side(cap
     assert set(side["load_by_chapter"]["heartbeats"]["requests_per_s_by_verb"]) == set(VERBS)
 
 
+@pytest.mark.parametrize("command", [["run", "capstone"], ["bottleneck"]])
+def test_json_answers_at_the_top_for_the_release_picked_not_todays(command, capsys):
+    # the command: 5,000 nodes on 1.13, whose NodeStatus heartbeats (no Lease by
+    # default before 1.14, facts file) fill the quota, while today's release breaks nothing
+    assert main([*command, "--nodes", "5000", "--version", "1.13", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"release", "first_bottleneck", "headroom", "load_by_chapter"} <= set(data)
+    assert data["release"] == "1.13" and data["first_bottleneck"] == "heartbeats"
+    assert data["headroom"]["heartbeats"] > 1 >= data["improved"]["headroom"]["heartbeats"]
+    assert data["improved"]["first_bottleneck"] != data["first_bottleneck"]
+    assert set(data["headroom"]) == set(data["load_by_chapter"]) == {"envelope", *MECHANISMS}
+    assert data["load_by_chapter"]["heartbeats"]["requests_per_s_by_verb"]["PATCH"] == \
+        pytest.approx(5000 / 10)            # one NodeStatus PATCH per node every 10 s
+
+
 def test_kscale_bottleneck_prints_what_kscale_run_capstone_prints(capsys):
     args = ["--nodes", "3000", "--version", "1.14", "--json"]
     main(["run", "capstone", *args])

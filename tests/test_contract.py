@@ -66,7 +66,8 @@ def test_json_has_metrics_and_load_for_both_versions_and_round_trips(key, capsys
     code, out, _ = _cli(capsys, "run", key, "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"chapter", "dimensions", "naive", "improved"}
+    summary = MODELS[key].summary(MODELS[key].compare())      # the model's own top-level keys
+    assert set(data) == {"chapter", "dimensions", "naive", "improved"} | set(summary)
     assert data["chapter"] == key
     metrics = {f.name for f in MODELS[key].naive(MODELS[key].dimensions()).metric_fields()}
     for side in ("naive", "improved"):
@@ -78,6 +79,14 @@ def test_json_has_metrics_and_load_for_both_versions_and_round_trips(key, capsys
             for name, value in data["dimensions"].items()]
     code, again, _ = _cli(capsys, "run", key, "--json", *args)
     assert code == 0 and again == out
+
+
+def test_a_summary_may_not_hide_the_comparison(monkeypatch):
+    model = MODELS["heartbeats"]
+    assert set(model.compare().as_dict()) == {"chapter", "dimensions", "naive", "improved"}
+    monkeypatch.setattr(type(model), "summary", lambda self, c: {"naive": 0})
+    with pytest.raises(ValueError, match="summary keys must not be .*heartbeats gives naive"):
+        model.compare().as_dict()
 
 
 def test_every_chapter_gives_byte_identical_json_in_two_processes():

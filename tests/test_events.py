@@ -166,6 +166,22 @@ def test_a_full_broadcaster_queue_drops_events():
     assert log.posts == 10
 
 
+def test_a_slow_sink_fills_the_kubelets_queue_as_its_rates_say():
+    """One node, 10 pods/s: its kubelet reports 5 events per pod (50/s), the scheduler 1
+    (10/s); a sink at 40 ms per write writes 25/s. The kubelet's 1,000-event queue fills
+    after 1000 / (50 - 25) = 40 s; over 600 s it drops 30,000 - 15,000 written - 1,000 still
+    queued = 14,000; the scheduler's keeps up (6,000 written)."""
+    d = EventsDimensions(nodes=1, hot_objects_per_node=0.0, churn_pods_per_s=10.0,
+                         hot_loop_s=60, horizon_s=600)
+    sim = simulate(d, "naive", sink_delay_s=0.04)
+    drops = [m for m in sim.marks if m.what == "DROP"]
+    assert {m.source for m in drops} == {"kubelet/node-0"}
+    assert min(m.t_s for m in drops) == pytest.approx(40, abs=1)
+    assert sim.queue_dropped == pytest.approx(14_000, rel=0.01)
+    assert sim.posts == pytest.approx(15_000 + 6_000, rel=0.005)
+    assert simulate(d, "naive").queue_dropped == 0           # the chapter's sink keeps up
+
+
 def test_event_objects_are_measured_and_a_series_adds_a_little():
     o = example_occurrence(SANDBOX, SANDBOX.kinds[0])
     assert 400 < event_bytes(core_event(o)) < 1500

@@ -40,6 +40,9 @@ def _figures() -> list[tuple[str, Figure]]:
     for key in ("events", "watch", "endpoints", "priority"):
         model = get(key)
         out.append((f"{key} figure", model.figure(model.compare())))
+    for key in ("events", "watch"):                 # as the chapters show them
+        model = get(key)
+        out.append((f"{key} figure fitted", model.figure(model.compare(), fit=True)))
 
     toy = EventsDimensions(workload="sandbox", nodes=1, hot_objects_per_node=1.0,
                            repeat_period_s=20, hot_loop_s=1800, churn_pods_per_s=0.0)
@@ -138,3 +141,31 @@ def test_no_text_runs_past_the_figures_edge(name, fig):
         inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0
         and box.y1 <= inside.y1)]
     assert not cut, f"{name}: drawn past the figure's edge: {cut}"
+
+
+# --- the chapters' static figures fit their data; the explorer's axes stay fixed ---------------
+
+@pytest.mark.parametrize("key, fixed", [("events", (1e-3, 1e8)), ("watch", (1e-2, 1e10))])
+def test_a_fitted_figure_spans_a_few_decades_around_the_data_and_the_default_stays_fixed(
+        key, fixed):
+    model = get(key)
+    c = model.compare()
+    if key == "events":
+        data = np.concatenate([o.timeline_calls_per_s for _, o in c])   # 30 … 280 req/s
+    else:
+        data = np.array([getattr(o, n) for _, o in c for n in (
+            "init_events_per_s", "relist_objects_per_s", "watch_events_sent_per_s")])
+        data = data[data >= 1e-2]                     # the "≈0" bars stand at the foot
+    lo, hi = model.figure(c, fit=True).axes[0].get_ylim()
+    assert lo <= data.min() and data.max() <= hi
+    assert np.log10(hi / lo) <= np.log10(data.max() / data.min()) + 3   # a few decades
+    assert model.figure(c).axes[0].get_ylim() == pytest.approx(fixed)
+
+
+def test_fitted_decades_by_hand():
+    from kscale_lab.figures import fitted_decades
+
+    assert fitted_decades([30, 280]) == (10.0, 1000.0)
+    assert fitted_decades([0.0, 1e-5, 100, 55_500], floor=1e-2) == (10.0, 1e6)
+    with pytest.raises(ValueError, match="values must hold a finite number above 0"):
+        fitted_decades([0.0, float("nan")])

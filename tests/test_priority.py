@@ -129,13 +129,18 @@ def test_apf_refuses_an_apiserver_that_still_has_its_pools():
         ApfServer(env, ApiServer(env, Store(env)))
 
 
-@pytest.mark.parametrize("side", ["naive", "improved"])
-def test_simpy_agrees_with_the_closed_form_at_toy_scale(side):
+@pytest.fixture(scope="module", params=["naive", "improved"])
+def toy_run(request):
+    """The toy cluster event by event, once per side for every test that reads it."""
+    return request.param, simulate(TOY, request.param)
+
+
+def test_simpy_agrees_with_the_closed_form_at_toy_scale(toy_run):
     """Tolerances stated before comparing: refusal rates within 10 % (or 0.5 req/s when near
     zero), Lease p99 within one renew interval (10 s), NotReady nodes within three standard
     deviations of a binomial count over the nodes (each node goes NotReady or not, with the
     closed form's probability)."""
-    sim = simulate(TOY, side)
+    side, sim = toy_run
     out = MODEL.run(TOY, MODEL.version(side))
     for measured, predicted in [
             (sim.lease_rejected_per_s, out.lease_renewals_rejected_per_s),
@@ -159,3 +164,43 @@ def test_a_polling_storm_does_not_touch_the_lease_renewals_before_apf():
     out = MODEL.naive(PriorityDimensions(noisy_client="polling-storm",
                                          noisy_requests_per_s=20_000))
     assert out.lease_renewals_rejected_per_s == 0 and out.workload_rejected_per_s > 0
+
+
+# --- seats in use, pool by pool and level by level ---------------------------------------------
+
+def _erlang_b_by_recurrence(servers: int, offered: float) -> float:
+    b = 1.0
+    for k in range(1, servers + 1):
+        b = offered * b / (k + offered * b)
+    return b
+
+
+def test_before_apf_the_flood_and_the_renewals_share_the_mutating_pool_by_hand():
+    out = MODEL.naive(PriorityDimensions())
+    s = 0.050                                     # every request holds its seat 50 ms
+    offered = (5000 / 10 + 6000 + 200) * s        # Lease UPDATEs, Event CREATEs, PATCHes
+    served = offered * (1 - _erlang_b_by_recurrence(200, offered))
+    assert out.seats_in_use_mutating == pytest.approx(served, rel=1e-9)
+    assert out.seats_in_use_read_only == 0        # an event flood sends no reads
+    assert out.seats_in_use_node_high is None and out.seats_in_use_workload_low is None
+
+
+def test_with_apf_each_level_holds_what_its_clients_ask_up_to_its_seats():
+    out = MODEL.improved(PriorityDimensions())
+    assert out.seats_in_use_node_high == pytest.approx(5000 / 10 * 0.050)      # 25 of 98
+    assert out.seats_in_use_workload_low == math.ceil(600 * 100 / 245)         # all 245
+    for level in ("leader-election", "system", "workload-high", "global-default",
+                  "catch-all"):
+        assert out.seats_in_use_by_level[level] == 0
+    assert out.seats_in_use_read_only is None and out.seats_in_use_mutating is None
+
+
+def test_seats_in_use_by_level_agree_with_simpy_at_toy_scale(toy_run):
+    """Tolerance stated first: the mean of the sampled seats in use within 10 % of the closed
+    form, or 1 seat where it is small."""
+    side, sim = toy_run
+    out = MODEL.run(TOY, MODEL.version(side))
+    assert set(sim.seat_samples) == set(out.seats_in_use_by_level)
+    for level, samples in sim.seat_samples.items():
+        assert samples.mean() == pytest.approx(out.seats_in_use_by_level[level], rel=0.10,
+                                               abs=1.0), level

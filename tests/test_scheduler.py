@@ -116,6 +116,17 @@ def test_one_unit_is_calibrated_on_the_talks_first_point_only():
     assert talk_points()[0].model_pods_per_s == pytest.approx(TALK["naive_2000"])
 
 
+def test_the_named_fixed_costs_add_up_to_the_1_ms_the_calibration_was_made_with():
+    assert cost.QUEUEING_S + cost.BINDING_S + cost.EVENT_RECORDING_S == 1e-3
+    assert cost.CYCLE_OVERHEAD_S == 1e-3
+    # and the chapter quotes each part as the module sets it
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).parent.parent / "book/05-scheduler.md").read_text().split())
+    for part in (cost.QUEUEING_S, cost.BINDING_S, cost.EVENT_RECORDING_S):
+        assert f"{part * 1e3:g} ms" in text
+
+
 def test_the_5000_node_prediction_is_near_the_talk():
     at5k = talk_points()[1].model_pods_per_s
     assert 0.7 * TALK["naive_5000"] < at5k < 1.3 * TALK["naive_5000"]
@@ -239,6 +250,29 @@ def test_pods_without_terms_never_scan_other_pods_terms_per_node(version):
 
 
 # --- the snapshot -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("build, name, bad, allowed", [
+    (make_nodes, "nodes", -1, ">= 0"),
+    (make_nodes, "tainted_fraction", 1.5, "from 0 to 1"),
+    (make_cluster, "nodes", -3, ">= 0"),
+    (make_cluster, "pods_per_node", -1, ">= 0"),
+    (make_cluster, "anti_affinity_fraction", -0.1, "from 0 to 1"),
+    (make_cluster, "tainted_fraction", float("nan"), "from 0 to 1"),
+    (make_cluster, "replicas", 0, ">= 1"),
+    (make_pods, "count", -5, ">= 0"),
+    (make_pods, "anti_affinity_fraction", 2.0, "from 0 to 1"),
+    (make_pods, "replicas", 0, ">= 1"),
+])
+def test_builders_refuse_values_out_of_range_naming_the_parameter_range_and_value(
+        build, name, bad, allowed):
+    good = {make_nodes: {"nodes": 4}, make_cluster: {"nodes": 4, "pods_per_node": 2},
+            make_pods: {"count": 4}}[build]
+    with pytest.raises(ValueError) as err:
+        build(**{**good, name: bad})
+    message = str(err.value)
+    assert message.startswith(f"{name} must be ") and allowed in message
+    assert message.endswith(f"got {bad!r}")
+
 
 def test_walk_all_snapshot_walks_every_node_but_clones_only_the_changed():
     cache = make_cluster(50, 3)

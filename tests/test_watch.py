@@ -48,6 +48,35 @@ def test_restarts_per_second_are_watchers_over_the_mean_timeout():
     assert MODEL.naive(d).restarts_per_s == pytest.approx(3000 / 450)   # 5–10 min: mean 450 s
 
 
+def test_a_wider_timeout_range_restarts_once_per_its_mean():
+    d = WatchDimensions(watchers=3000, min_watch_timeout_s=300, max_watch_timeout_s=900)
+    assert MODEL.naive(d).restarts_per_s == pytest.approx(3000 / 600)   # 5–15 min: mean 600 s
+
+
+def test_a_max_timeout_below_the_min_is_refused_naming_both_values():
+    with pytest.raises(DimensionConflict) as err:
+        WatchDimensions(min_watch_timeout_s=600, max_watch_timeout_s=300)
+    message = str(err.value)
+    assert "min_watch_timeout_s" in message and "max_watch_timeout_s" in message
+    assert "600 s" in message and "300 s" in message
+    assert set(err.value.fields) == {"min_watch_timeout_s", "max_watch_timeout_s"}
+
+
+def test_the_reflector_draws_its_timeouts_from_the_range_it_is_given():
+    """One reflector, no objects, 10 h: its watches end once per mean timeout. Uniform
+    60–300 s: mean 180 s, so 200 watches; tolerance 4 sd of a renewal count (coefficient
+    of variation (240/√12)/180). client-go's 2 × min rule would give 400."""
+    from kscale_lab.control_plane import ApiServer, Reflector
+
+    env = simpy.Environment()
+    api = ApiServer(env, Store(env))
+    r = Reflector(env, api, "/registry/pods/", min_watch_timeout_s=60,
+                  max_watch_timeout_s=300, seed=3)
+    env.run(until=36_000)
+    expected, cv = 36_000 / 180, (240 / math.sqrt(12)) / 180
+    assert abs(r.watch_restarts - expected) <= 4 * cv * math.sqrt(expected)
+
+
 def test_bookmark_resume_with_a_large_buffer_is_the_continuous_time_formula():
     lam, s = 100.0, 1 / 5000
     by_hand = (1 - s) * lam * (1 - math.exp(-s * lam * 2)) / (s * lam)
@@ -84,7 +113,8 @@ def test_the_naive_load_is_the_control_planes_reflector_load():
     d = WatchDimensions(watch_cache_capacity=2000, events_per_s=50.0)
     cf = reflector_load(d.watchers, d.events_per_s, d.selectivity, object_bytes=d.object_bytes,
                         watch_cache_capacity=d.watch_cache_capacity,
-                        min_watch_timeout_s=d.min_watch_timeout_s)
+                        min_watch_timeout_s=d.min_watch_timeout_s,
+                        max_watch_timeout_s=d.max_watch_timeout_s)
     assert MODEL.naive(d).load == cf
 
 
@@ -145,7 +175,8 @@ def test_an_unknown_release_is_refused_with_the_known_ones():
 #: Small enough for SimPy: 40 kubelets on 50 nodes (selectivity 1/50), 2 events/s, a 60-event
 #: buffer (30 s of history) and 2–4 min watches: about 1,600 resume attempts in 2 hours.
 AGREE = WatchDimensions(watchers=40, selectivity=0.02, events_per_s=2.0, objects=200,
-                        watch_cache_capacity=60, min_watch_timeout_s=120)
+                        watch_cache_capacity=60, min_watch_timeout_s=120,
+                        max_watch_timeout_s=240)
 
 
 @pytest.fixture(scope="module")

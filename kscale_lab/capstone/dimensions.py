@@ -166,7 +166,7 @@ CHAPTER_FIELDS: dict[str, tuple[str, ...]] = {
     "other_kib_per_node": (), "quota_gib": ("quota_gib",),
     "hot_objects_per_node": ("hot_objects_per_node",), "churn_pods_per_s": ("pod_churn",),
     "repeat_period_s": (), "events_per_s": ("pod_churn",),
-    "min_watch_timeout_s": (), "watch_cache_capacity": ("nodes",),
+    "min_watch_timeout_s": (), "max_watch_timeout_s": (), "watch_cache_capacity": ("nodes",),
     "services": ("services",), "backends_per_service": ("backends_per_service",),
     "endpoint_changes_per_s": ("pod_churn", "services", "backends_per_service"),
 }

@@ -9,6 +9,10 @@ etcd.
 **Naive and improved.** The naive side is the release the reader picks (``version``); the
 improved side is today's release (:data:`~kscale_lab.versions.TODAY`, 1.35): "what changes
 when the version moves forward". Picking 1.35 shows the same release twice.
+
+``kscale run capstone --json`` (and ``kscale bottleneck --json``) also answers at the top, for
+the release picked: ``first_bottleneck``, ``headroom`` and ``load_by_chapter``
+(:meth:`CapstoneModel.summary`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 from kscale_lab.capstone.dimensions import CapstoneDimensions
 from kscale_lab.capstone.headroom import MECHANISMS, Headroom, headrooms, main_etcd_bytes
 from kscale_lab.control_plane.load import ApiLoad
-from kscale_lab.model import Model, Outcome, Version, format_value, metric
+from kscale_lab.model import Comparison, Model, Outcome, Version, format_value, metric
 from kscale_lab.versions import TODAY, Release, release
 
 __all__ = ["CapstoneModel", "CapstoneOutcome", "assess"]
@@ -161,3 +165,15 @@ class CapstoneModel(Model[CapstoneDimensions, CapstoneOutcome]):
 
     def run(self, dims: CapstoneDimensions, version: Version) -> CapstoneOutcome:
         return assess(dims, dims.version if version.is_naive else TODAY)
+
+    #: What :meth:`summary` lifts from the chosen release's side to the top of the JSON.
+    SUMMARY_KEYS = ("release", "first_bottleneck", "headroom", "load_by_chapter")
+
+    def summary(self, comparison: Comparison) -> dict[str, Any]:
+        """The capstone's answer for the release the reader picked (the naive side), at the
+        top of ``kscale run capstone --json`` / ``kscale bottleneck --json``: ``release``,
+        ``first_bottleneck`` (``null``: nothing breaks), ``headroom`` (model key → ratio)
+        and ``load_by_chapter`` (model key → its load). Today's release keeps its own under
+        ``improved``."""
+        chosen = comparison.naive.metrics()
+        return {key: chosen[key] for key in self.SUMMARY_KEYS}

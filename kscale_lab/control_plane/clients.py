@@ -151,8 +151,9 @@ class Reflector:
         node, or ``metadata.name=X`` for one secret).
     allow_watch_bookmarks : bool
         Ask for BOOKMARK events (KEP-956: alpha 1.15, GA 1.17).
-    min_watch_timeout_s : float
-        Each watch asks for ``min_watch_timeout_s × (1 + U[0, 1))``: 5–10 min in client-go.
+    min_watch_timeout_s, max_watch_timeout_s : float
+        Each watch asks for a timeout drawn uniformly from ``[min, max)``; ``max`` defaults
+        to ``2 × min``, client-go's rule (``min × (1 + U[0, 1))``: 5–10 min).
     seed : int or numpy.random.Generator
         Draws the watch timeouts.
 
@@ -170,15 +171,24 @@ class Reflector:
     def __init__(self, env: simpy.Environment, client: RestClient | ApiServer, prefix: str, *,
                  selector: Selector | None = None, allow_watch_bookmarks: bool = False,
                  min_watch_timeout_s: float = MIN_WATCH_TIMEOUT_S,
+                 max_watch_timeout_s: float | None = None,
                  seed: int | np.random.Generator = 0, name: str = "") -> None:
         if not min_watch_timeout_s > 0:
             raise ValueError(f"min_watch_timeout_s must be > 0 s; got {min_watch_timeout_s}")
+        if max_watch_timeout_s is None:
+            max_watch_timeout_s = 2 * min_watch_timeout_s
+        if not max_watch_timeout_s >= min_watch_timeout_s:
+            raise ValueError(f"max_watch_timeout_s must be >= min_watch_timeout_s "
+                             f"({min_watch_timeout_s} s); got {max_watch_timeout_s} s")
         self.env = env
         self.client = _as_client(env, client)
         self.prefix = prefix
         self.selector = selector
         self.allow_watch_bookmarks = allow_watch_bookmarks
         self.min_watch_timeout_s = min_watch_timeout_s
+        self.max_watch_timeout_s = max_watch_timeout_s
+        #: max ÷ min − 1: exactly 1.0 for client-go's 2 × min, so a draw is min × (1 + U)
+        self._spread = max_watch_timeout_s / min_watch_timeout_s - 1.0
         self.rng = np.random.default_rng(seed)
         self.name = name
         self.items: dict[str, Any] = {}
@@ -225,7 +235,7 @@ class Reflector:
         self.last_sync_resource_version = rv
         resumed = False
         while not self._stopped:
-            timeout = self.min_watch_timeout_s * (1.0 + self.rng.random())
+            timeout = self.min_watch_timeout_s * (1.0 + self._spread * self.rng.random())
             try:
                 w = yield from self.client.watch(
                     self.prefix, self.last_sync_resource_version, selector=self.selector,
@@ -363,13 +373,15 @@ def reflector_load(reflectors: float, events_per_s: float, selectivity: float, *
                    object_bytes: float, watch_cache_capacity: int = DEFAULT_CAPACITY,
                    allow_watch_bookmarks: bool = False,
                    min_watch_timeout_s: float = MIN_WATCH_TIMEOUT_S,
+                   max_watch_timeout_s: float | None = None,
                    bookmark_lead_s: float = BOOKMARK_LEAD_S) -> ApiLoad:
     """Steady-state load of ``reflectors`` reflectors on one resource (closed form).
 
     The resource changes ``events_per_s`` times a second (λ), each event passing a
     reflector's selector with probability ``selectivity`` (s), independently. Watches last
-    ``1.5 × min_watch_timeout_s`` on average (uniform 5–10 min), so each reflector resumes
-    ``r = 1 / (1.5 × min_watch_timeout_s)`` times a second; a resume is refused (410) with
+    ``(min + max) / 2`` on average (uniform in ``[min, max]``; ``max`` defaults to ``2 × min``,
+    client-go's 5–10 min, so ``1.5 × min``), so each reflector resumes ``r = 1 / mean`` times
+    a second; a resume is refused (410) with
     probability ``p`` (:func:`~.watch_cache.relist_probability` without bookmarks; with them,
     at most the chance of more than ``capacity`` unmatched events within ``bookmark_lead_s``,
     a Poisson tail). Then, per second:
@@ -390,7 +402,12 @@ def reflector_load(reflectors: float, events_per_s: float, selectivity: float, *
         raise ValueError(f"selectivity must be from 0 to 1; got {selectivity}")
     if not min_watch_timeout_s > 0:
         raise ValueError(f"min_watch_timeout_s must be > 0 s; got {min_watch_timeout_s}")
-    restarts = reflectors / (1.5 * min_watch_timeout_s)
+    if max_watch_timeout_s is None:
+        max_watch_timeout_s = 2 * min_watch_timeout_s
+    if not max_watch_timeout_s >= min_watch_timeout_s:
+        raise ValueError(f"max_watch_timeout_s must be >= min_watch_timeout_s "
+                         f"({min_watch_timeout_s} s); got {max_watch_timeout_s} s")
+    restarts = reflectors / ((min_watch_timeout_s + max_watch_timeout_s) / 2)
     if allow_watch_bookmarks:
         p = _poisson_tail((1 - selectivity) * events_per_s * bookmark_lead_s,
                           watch_cache_capacity + 1)

@@ -293,7 +293,7 @@ def object_sizes(workload: Workload, side: str) -> dict:
 
 
 def simulate(dims: Any, version: Version | str = "naive", *, lru_size: int = LRU_SIZE,
-             queue_size: int = BROADCASTER_QUEUE) -> Simulation:
+             queue_size: int = BROADCASTER_QUEUE, sink_delay_s: float = 0.0) -> Simulation:
     """Run the events of ``dims`` (an :class:`~kscale_lab.events.model.EventsDimensions`)
     event by event with SimPy, through the control plane.
 
@@ -307,6 +307,10 @@ def simulate(dims: Any, version: Version | str = "naive", *, lru_size: int = LRU
     lru_size, queue_size : int
         The correlator's cache entries (4096) and the broadcaster's queue (1,000), to try
         smaller ones.
+    sink_delay_s : float
+        Seconds each broadcaster's sink spends per write before it takes the next event
+        (:class:`EventBroadcaster`): 0, the chapter's model, never fills a queue; a slow
+        sink shows the queue full and events dropped (illustrative).
 
     Returns
     -------
@@ -316,6 +320,9 @@ def simulate(dims: Any, version: Version | str = "naive", *, lru_size: int = LRU
         horizon.
     """
     side = side_of(version)
+    if not (isinstance(sink_delay_s, (int, float)) and 0 <= sink_delay_s < float("inf")):
+        raise ValueError(f"sink_delay_s must be a finite number of seconds >= 0; "
+                         f"got {sink_delay_s!r}")
     workload = WORKLOADS[dims.workload]
     expected = dims.expected_occurrences()
     if expected > SIMULATE_MAX_OCCURRENCES:
@@ -333,7 +340,8 @@ def simulate(dims: Any, version: Version | str = "naive", *, lru_size: int = LRU
     def broadcaster(source: str) -> EventBroadcaster:
         if source not in brokers:
             brokers[source] = EventBroadcaster(env, api, source, side, sizes, log,
-                                               queue_size=queue_size, lru_size=lru_size)
+                                               queue_size=queue_size, lru_size=lru_size,
+                                               sink_delay_s=sink_delay_s)
         return brokers[source]
 
     n_objects = dims.hot_objects

@@ -25,7 +25,34 @@ from typing import Any, ClassVar
 
 from kscale_lab.style import new_figure
 
-__all__ = ["ChapterFigure", "keep_out_of_layout", "new_figure"]
+__all__ = ["ChapterFigure", "fitted_decades", "keep_out_of_layout", "new_figure"]
+
+
+def fitted_decades(values: Any, *, include: tuple[float, ...] = (), floor: float = 0.0
+                   ) -> tuple[float, float]:
+    """Log-axis limits on whole powers of ten that fit ``values`` (and ``include``).
+
+    The lower limit is the power of ten at or below the smallest value above ``floor``,
+    lowered by a decade when that value sits within a third of a decade of it; the upper is
+    the power of ten above the largest with at least half a decade to spare (room for a bar's
+    label). Values at or below ``floor`` (nothing, or "≈0") are drawn at the lower limit.
+
+    >>> fitted_decades([30, 280])
+    (10.0, 1000.0)
+    >>> fitted_decades([0.0, 100, 55_500], include=(1e6,))
+    (10.0, 10000000.0)
+    """
+    import math
+
+    import numpy as np
+
+    v = np.concatenate([np.ravel(np.asarray(values, dtype=float)), np.asarray(include, float)])
+    v = v[np.isfinite(v) & (v > floor)]
+    if v.size == 0:
+        raise ValueError(f"values must hold a finite number above {floor:g}; got none")
+    lo = math.floor(math.log10(v.min()) - 0.3)
+    hi = math.ceil(math.log10(v.max()) + 0.5)
+    return 10.0 ** lo, 10.0 ** max(hi, lo + 2)
 
 
 def keep_out_of_layout(artists: list) -> list:
@@ -88,3 +115,13 @@ class ChapterFigure(ABC):
     @abstractmethod
     def draw(self, comparison: Any) -> list:
         """Add the data of ``comparison``; return every artist added."""
+
+    def fit(self, comparison: Any) -> None:
+        """Narrow the fixed axes to ``comparison``'s data, for a figure drawn once (a
+        chapter's static figure: :meth:`~kscale_lab.model.Model.figure` with ``fit=True``).
+        Called after :meth:`layout` and before :meth:`draw`. The explorer and the sweep
+        players never call it, so their axes stay put from one setting to the next.
+
+        The default does nothing: a figure whose fixed axes suit every setting has nothing
+        to fit."""
+        return None

@@ -9,7 +9,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from kscale_lab import style
-from kscale_lab.figures import ChapterFigure
+from kscale_lab.figures import ChapterFigure, fitted_decades
 
 #: Every text in these figures is at least this size (points).
 FONT = style.MIN_FONT_PT
@@ -78,14 +78,29 @@ class EventsFigure(ChapterFigure):
         bx.set_ylabel("Event objects stored")
         bx.set_title("at the end")
 
+    def fit(self, comparison: Any) -> None:
+        """Both log axes on the decades the data spans (the stored objects' with the
+        1,000,000-Event threshold), not the explorer's fixed 1e-3 … 1e8 and 10 … 1e10."""
+        from kscale_lab.events import THRESHOLD_EVENTS
+
+        rates = [o.timeline_calls_per_s for _, o in comparison]
+        for axis, limits in (
+                (self.ax, fitted_decades(rates, floor=CALLS_RANGE[0])),
+                (self.bx, fitted_decades([o.event_objects_stored for _, o in comparison],
+                                         include=(THRESHOLD_EVENTS,),
+                                         floor=OBJECTS_RANGE[0]))):
+            axis.set_ylim(*limits)
+            axis.yaxis.set_major_locator(FixedLocator(_powers(*limits)))
+
     def draw(self, comparison: Any) -> list:
         dims = comparison.dimensions
         ax, bx = self.ax, self.bx
+        calls_floor, objects_floor = ax.get_ylim()[0], bx.get_ylim()[0]
         out: list = []
         for version, outcome in comparison:
             t_min = np.append(outcome.timeline_t_s, dims.horizon_s) / 60
             rate = np.append(outcome.timeline_calls_per_s, outcome.timeline_calls_per_s[-1])
-            out += ax.step(t_min, np.maximum(rate, CALLS_RANGE[0] * 1.01), where="post",
+            out += ax.step(t_min, np.maximum(rate, calls_floor * 1.01), where="post",
                            color=style.colour(version), lw=1.6)
         out.append(ax.axvline(dims.hot_loop_s / 60, color=style.LIMIT, ls=":", lw=1))
         out.append(ax.text(0.5, 1.02, f"{dims.workload}: {dims.hot_objects:,} hot objects "
@@ -93,7 +108,7 @@ class EventsFigure(ChapterFigure):
                            "pods/s", transform=ax.transAxes, ha="center", va="bottom",
                            fontsize=FONT))
         values = [comparison.naive.event_objects_stored, comparison.improved.event_objects_stored]
-        bars = bx.bar([0, 1], [max(v, OBJECTS_RANGE[0] * 1.01) for v in values],
+        bars = bx.bar([0, 1], [max(v, objects_floor * 1.01) for v in values],
                       color=[style.NAIVE, style.IMPROVED], width=0.7,
                       bottom=OBJECTS_RANGE[0] / 2)
         out.append(bars)

@@ -9,7 +9,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator, PercentFormatter
 
 from kscale_lab import style
-from kscale_lab.figures import ChapterFigure
+from kscale_lab.figures import ChapterFigure, fitted_decades
 
 #: Every text in these figures is at least this size (points).
 FONT = style.MIN_FONT_PT
@@ -73,14 +73,25 @@ class WatchFigure(ChapterFigure):
         bx.set_ylabel("restarts answered 410")
         bx.set_title(" \n ")             # room for the data's title, which spans both panels
 
+    def fit(self, comparison: Any) -> None:
+        """The per-second axis on the decades the bars span, not the explorer's fixed
+        0.01 … 1e10; bars of nothing (or ≈0) stand at its foot, labelled."""
+        limits = fitted_decades([getattr(o, name) for _, o in comparison for name, _ in RATES],
+                                floor=RATE_RANGE[0])
+        self.ax.set_ylim(*limits)
+        self.ax.yaxis.set_major_locator(FixedLocator(
+            [10.0 ** k for k in range(round(np.log10(limits[0])),
+                                      round(np.log10(limits[1])) + 1)]))
+
     def draw(self, comparison: Any) -> list:
         d = comparison.dimensions
         ax, bx = self.ax, self.bx
+        floor = ax.get_ylim()[0]
         out: list = []
         x = np.arange(len(RATES))
         for k, (version, outcome) in enumerate(comparison):
             values = [getattr(outcome, name) for name, _ in RATES]
-            bars = ax.bar(x + (k - 0.5) * 0.38, [max(v, RATE_RANGE[0]) for v in values],
+            bars = ax.bar(x + (k - 0.5) * 0.38, [max(v, floor) for v in values],
                           width=0.36, color=style.colour(version), bottom=RATE_RANGE[0] / 2)
             out.append(bars)
             out += ax.bar_label(bars, labels=[_si(v) for v in values], fontsize=FONT)

@@ -51,8 +51,9 @@ from kscale_lab.priority.queueing import (
     run_probability,
 )
 
-__all__ = ["EVENT_BYTES", "LEASE_RENEW_S", "NOISY_CLIENTS", "Level", "PriorityDimensions",
-           "PriorityModel", "PriorityOutcome", "api_load", "level_of", "levels"]
+__all__ = ["EVENT_BYTES", "LEASE_RENEW_S", "LEVELS_AND_POOLS", "NOISY_CLIENTS", "Level",
+           "PriorityDimensions", "PriorityModel", "PriorityOutcome", "api_load", "level_of",
+           "levels", "seats_metric_name"]
 
 #: The kubelet renews its Lease every 0.25 × 40 s (facts file).
 LEASE_RENEW_S = 10.0
@@ -142,6 +143,16 @@ class Level:
     rejected_per_s: float
 
 
+#: How a table shows a pool or level the version does not have.
+_ABSENT = "no such pool or level"
+
+
+def seats_metric_name(level: str) -> str:
+    """The metric of a pool or level's seats in use: ``"node-high"`` →
+    ``"seats_in_use_node_high"``."""
+    return "seats_in_use_" + level.replace("-", "_")
+
+
 @dataclass(frozen=True)
 class PriorityOutcome(Outcome):
     """What the flood does to the Lease renewals (and to everyone else), in one version."""
@@ -166,8 +177,39 @@ class PriorityOutcome(Outcome):
                                                        "the noisy client uses")
     noisy_level_seats_in_use: float = metric(unit="seats", help="Mean seats in use in that "
                                                                 "pool or level")
+    # Mean seats in use in every pool (naive) and priority level (improved), one metric each
+    # (metrics are scalars); a pool or level the version does not have is None.
+    seats_in_use_read_only: float | None = metric(
+        unit="seats", none=_ABSENT, help="Mean seats in use in the read-only pool "
+                                         "(--max-requests-inflight)")
+    seats_in_use_mutating: float | None = metric(
+        unit="seats", none=_ABSENT, help="Mean seats in use in the mutating pool "
+                                         "(--max-mutating-requests-inflight)")
+    seats_in_use_leader_election: float | None = metric(
+        unit="seats", none=_ABSENT, help="Mean seats in use in APF's leader-election level")
+    seats_in_use_node_high: float | None = metric(
+        unit="seats", none=_ABSENT, help="Mean seats in use in APF's node-high level (the "
+                                         "kubelets' requests, the Lease renewals among them)")
+    seats_in_use_system: float | None = metric(
+        unit="seats", none=_ABSENT, help="Mean seats in use in APF's system level")
+    seats_in_use_workload_high: float | None = metric(
+        unit="seats", none=_ABSENT, help="Mean seats in use in APF's workload-high level")
+    seats_in_use_workload_low: float | None = metric(
+        unit="seats", none=_ABSENT, help="Mean seats in use in APF's workload-low level "
+                                         "(service accounts: the noisy client, the "
+                                         "well-behaved one)")
+    seats_in_use_global_default: float | None = metric(
+        unit="seats", none=_ABSENT, help="Mean seats in use in APF's global-default level")
+    seats_in_use_catch_all: float | None = metric(
+        unit="seats", none=_ABSENT, help="Mean seats in use in APF's catch-all level")
     levels: tuple[Level, ...] = field(default=(), repr=False)
     """Every pool (naive) or level (improved), for the figure."""
+
+    @property
+    def seats_in_use_by_level(self) -> dict[str, float]:
+        """Pool or priority level name → mean seats in use, for this version's pools or
+        levels only (the ``seats_in_use_<level>`` metrics, as one dict)."""
+        return {lv.name: lv.in_use for lv in self.levels}
 
 
 def level_of(dims: PriorityDimensions, client: str, version: Version | str) -> str:
@@ -262,6 +304,8 @@ class PriorityModel(Model[PriorityDimensions, PriorityOutcome]):
         not_ready = dims.nodes * run_probability(renewals, run, p) if p > 1e-12 else 0.0
         rates = _rates(dims)
         by_name = {x.name: x for x in lv}
+        seats_in_use = {seats_metric_name(name): None for name in LEVELS_AND_POOLS}
+        seats_in_use.update({seats_metric_name(x.name): x.in_use for x in lv})
         return PriorityOutcome(
             lease_renewal_p99_s=p99,
             lease_renewals_rejected_per_s=rates["lease"] * p,
@@ -272,8 +316,10 @@ class PriorityModel(Model[PriorityDimensions, PriorityOutcome]):
             lease_seats_in_use=lease["served_per_s"] * dims.service_s,
             noisy_level_seats=noisy["seats"],
             noisy_level_seats_in_use=by_name[noisy["level"]].in_use,
-            levels=lv, load=api_load(dims, version))
+            **seats_in_use, levels=lv, load=api_load(dims, version))
 
 
 #: The default levels' names, in order (for figures that lay out every level).
 LEVEL_NAMES = tuple(lv.name for lv in DEFAULT_PRIORITY_LEVELS)
+#: The max-inflight filter's two pools, then APF's levels: every ``seats_in_use_<name>``.
+LEVELS_AND_POOLS = ("read-only", "mutating", *LEVEL_NAMES)

@@ -289,6 +289,21 @@ class Snapshot:
 
 # --- the lab's workloads ----------------------------------------------------------------------
 
+def _check_count(name: str, value: int, lo: int = 0) -> int:
+    """``value`` if it is a whole number ``>= lo``, else ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+        raise ValueError(f"{name} must be a whole number >= {lo}; got {value!r}")
+    return int(value)
+
+
+def _check_fraction(name: str, value: float) -> float:
+    """``value`` if it is a number from 0 to 1, else ``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
+            or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be from 0 to 1; got {value!r}")
+    return float(value)
+
+
 def node_labels(i: int, name: str, zone_label: str = ZONE) -> dict[str, str]:
     return {HOSTNAME: name, zone_label: ZONES[i % len(ZONES)], "node-pool": "default"}
 
@@ -298,6 +313,8 @@ def make_nodes(nodes: int, tainted_fraction: float = 0.0, seed: int = SEED,
     """``nodes`` Nodes over three zones (labelled with ``zone_label``); a seeded
     ``tainted_fraction`` carries ``dedicated=gpu:NoSchedule`` and the ``node-pool=gpu``
     label."""
+    nodes = _check_count("nodes", nodes)
+    tainted_fraction = _check_fraction("tainted_fraction", tainted_fraction)
     if zone_label not in (ZONE_BETA, ZONE_GA):
         raise ValueError(f"zone_label must be {ZONE_BETA!r} or {ZONE_GA!r}; got {zone_label!r}")
     rng = np.random.default_rng(seed)
@@ -354,7 +371,17 @@ def make_cluster(nodes: int, pods_per_node: int, anti_affinity_fraction: float =
     ``uneven``: instead of exactly ``pods_per_node`` everywhere, node loads drawn uniformly
     from 0 to twice that (a cluster after a scale-up, some nodes new and empty). Only
     without anti-affinity, whose replicas this layout would not keep apart.
+
+    Raises ``ValueError`` naming the parameter, its range and the value for negative counts,
+    fewer than 1 replica, or a fraction outside 0 … 1.
     """
+    nodes = _check_count("nodes", nodes)
+    pods_per_node = _check_count("pods_per_node", pods_per_node)
+    replicas = _check_count("replicas", replicas, lo=1)
+    anti_affinity_fraction = _check_fraction("anti_affinity_fraction", anti_affinity_fraction)
+    tainted_fraction = _check_fraction("tainted_fraction", tainted_fraction)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     if uneven and anti_affinity_fraction > 0:
         raise ValueError("uneven clusters are built without anti-affinity; "
                          f"got anti_affinity_fraction={anti_affinity_fraction}")
@@ -393,7 +420,15 @@ def make_pods(count: int, anti_affinity_fraction: float = 0.0, *, kind: str = "r
               prefix: str = "new") -> list[Pod]:
     """``count`` pending pods in deployments of ``replicas``; a seeded
     ``anti_affinity_fraction`` of the deployments keep their replicas apart on
-    ``topology_key``, with terms of ``kind`` (``"required"`` or ``"preferred"``)."""
+    ``topology_key``, with terms of ``kind`` (``"required"`` or ``"preferred"``).
+
+    Raises ``ValueError`` naming the parameter, its range and the value for a negative
+    ``count``, fewer than 1 replica, or a fraction outside 0 … 1."""
+    count = _check_count("count", count)
+    replicas = _check_count("replicas", replicas, lo=1)
+    anti_affinity_fraction = _check_fraction("anti_affinity_fraction", anti_affinity_fraction)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     rng = np.random.default_rng([seed, 2])
     groups = -(-count // replicas) if count else 0
     with_aff = anti_affinity_groups(groups, anti_affinity_fraction, rng)
