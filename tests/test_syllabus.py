@@ -173,16 +173,6 @@ def test_each_group_follows_a_pair_of_chapters_besides_the_shared_ones():
     assert set.union(*pairs) == set(KEYS) - shared        # chapters 3–8, one group each
 
 
-def test_the_day_leaves_room_for_the_capstones_lab_before_it_is_registered():
-    """The capstone's lab closes the day; until it is registered, the day must leave at least
-    as much time as the course's longest lab."""
-    if CAPSTONE in TIMES:
-        pytest.skip("the capstone is registered: the day is checked with its own lab")
-    used = sum(int(r["minutes"]) for r in workshop_rows(TIMES))
-    longest_lab = max(time_line(k)["lab"] for k in KEYS)
-    assert WORKSHOP_MAX_MIN - used >= longest_lab
-
-
 def test_a_chapter_not_yet_registered_is_left_out_and_timed_once_it_is():
     without = {k: t for k, t in TIMES.items() if k != CAPSTONE}
     assert not any("9. Capstone" in r["session"] for r in workshop_rows(without))
