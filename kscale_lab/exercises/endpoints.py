@@ -149,7 +149,7 @@ Q6_OPTIONS = {
     "c": "They are refused, because a Lease renewal is a read.",
     "d": "They are not refused, because node heartbeats are exempt from the in-flight limits.",
 }
-_Q6_HINTS = {
+_Q6_WHY = {
     "a": "before APF there were two pools, not one. Which one does a GET take a seat in, and "
          "which one does a Lease UPDATE need?",
     "c": "a renewal changes the Lease (renewTime): is an UPDATE read-only?",
@@ -168,13 +168,12 @@ def q6(answer: Any) -> bool:
         return "a" if refused_storm else "c"
 
     expected = expected()
-    got = str(answer).strip().lower() if isinstance(answer, str) else answer
     return check_choice(
-        answer, expected, Q6_CHOICES,
+        answer, expected, Q6_CHOICES, why=_Q6_WHY,
         right="the two pools separate reads from writes, not important requests from "
               "unimportant ones: the storm still starves every other reader (a controller's "
               "GETs, a kubelet's own reads), and an Event flood would starve every writer.",
-        hint=_Q6_HINTS.get(got, "read the pools again: which verbs take which seats?"))
+        hint="read the pools again: which verbs take which seats?")
 
 
 # --- Q7 --------------------------------------------------------------------------------------

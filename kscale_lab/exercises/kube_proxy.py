@@ -105,13 +105,12 @@ def q2(answer: Any) -> bool:
 
 # --- Q3 --------------------------------------------------------------------------------------
 
-_Q3_HINTS = {
+_Q3_WHY = {
     "a": "netfilter keeps rules in the order they were added and walks them in that order; "
          "nothing is sorted. Where does the time go if not into the one new rule?",
     "b": "conntrack entries are not checked against new rules. Look at what the tool has to "
          "read and write to change the table at all.",
-    "d": "-A appends to the one chain named. Compare the time of one append with the number "
-         "of rules already in the table.",
+    "d": "-A appends to the one chain named.",
 }
 
 
@@ -125,13 +124,11 @@ def q3(answer: Any) -> bool:
         held = IPTABLES_PER_RULE_HELD_S * rules
         return "c" if held > 0.5 * float(iptables_append_s(rules)) else "a"
 
-    key = str(answer).strip().lower() if isinstance(answer, str) else ""
     return check_choice(
-        answer, expected(), Q3_CHOICES,
+        answer, expected(), Q3_CHOICES, why=_Q3_WHY,
         right="there is no call that changes one rule: every call copies the table out of "
               "the kernel and back, so its cost grows with the rules already there.",
-        hint=_Q3_HINTS.get(key, "compare the time of one append with the number of rules "
-                                "already in the table."))
+        hint="compare the time of one append with the number of rules already in the table.")
 
 
 # --- Q4 --------------------------------------------------------------------------------------
@@ -169,13 +166,13 @@ def q5(answer: Any) -> bool:
 
 # --- Q6 --------------------------------------------------------------------------------------
 
-_Q6_HINTS = {
+_Q6_WHY = {
     "a": "KEP-3453 writes only the changed services' chains; count the rules a partial "
          "restore writes (iptables_rules_written) against those the table holds.",
     "c": "KEP-3453 is about iptables mode's restore input; IPVS has no iptables-restore of "
          "the services at all.",
     "d": "the minimum sync period limits how often syncs start; full resyncs are periodic "
-         "but rare. Split one partial sync's time into its written and held parts.",
+         "but rare.",
 }
 
 
@@ -188,13 +185,11 @@ def q6(answer: Any) -> bool:
                                                                  Q6_CLUSTER.backends_per_service))
         return "b" if held > 0.5 * part else "a"
 
-    key = str(answer).strip().lower() if isinstance(answer, str) else ""
     return check_choice(
-        answer, expected(), Q6_CHOICES,
+        answer, expected(), Q6_CHOICES, why=_Q6_WHY,
         right="the input shrinks to KUBE-SERVICES and a few chains, but the legacy back end "
               "still copies every rule the table holds into the kernel on every call.",
-        hint=_Q6_HINTS.get(key, "split one partial sync's time into what it writes and what "
-                                "the table holds."))
+        hint="split one partial sync's time into what it writes and what the table holds.")
 
 
 # --- Q7 --------------------------------------------------------------------------------------

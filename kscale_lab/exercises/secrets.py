@@ -136,7 +136,7 @@ def q4(answer: Any) -> bool:
 
 # --- Q5 --------------------------------------------------------------------------------------
 
-_Q5_HINTS = {
+_Q5_WHY = {
     "a": "which requests does a 1.13.4 kubelet send for its secrets: GETs or watches? And which "
          "pool would a Lease renewal (an UPDATE) need a seat in?",
     "c": "a watch is a stream between the kubelet and the apiserver; etcd stores objects and "
@@ -155,13 +155,11 @@ def q5(answer: Any) -> bool:
         blocked = out.blocked_nodes > 0 and out.notready_nodes > 0
         return "b" if blocked and out.get_requests_per_s == 0 else "a"
 
-    key = answer.strip().lower() if isinstance(answer, str) else ""
     return check_choice(
-        answer, expected(), Q5_CHOICES,
+        answer, expected(), Q5_CHOICES, why=_Q5_WHY,
         right="every watch holds a stream for 5–10 minutes, and the blocking client makes "
               "every other request — the heartbeat too — wait for one of them to end.",
-        hint=_Q5_HINTS.get(key, "follow the heartbeat request: what must it get before it "
-                                "reaches the apiserver?"))
+        hint="follow the heartbeat request: what must it get before it reaches the apiserver?")
 
 
 # --- Q6 --------------------------------------------------------------------------------------
@@ -200,7 +198,7 @@ def q7(answer: Any) -> bool:
 
 # --- Q8 --------------------------------------------------------------------------------------
 
-_Q8_HINTS = {
+_Q8_WHY = {
     "a": "the nodes stay Ready, but the heartbeat still waits minutes for a stream: what would "
          "a node that really died cost you now (chapter 2)? And look at propagation_delay_s.",
     "b": "1.13.5 polls again: no stream trap, but how fresh are the secrets with the TTL the "
@@ -224,10 +222,9 @@ def q8(answer: Any) -> bool:
                 and option_outcome(k).propagation_delay_s <= Q8_FRESH_S]
         return good[0] if len(good) == 1 else "none"
 
-    key = answer.strip().lower() if isinstance(answer, str) else ""
     return check_choice(
-        answer, expected(), tuple(Q8_OPTIONS),
+        answer, expected(), tuple(Q8_OPTIONS), why=_Q8_WHY,
         right="only a client that opens another connection removes the queue itself; the "
               "other changes hide the symptom or trade it for staleness — or make it worse.",
-        hint=_Q8_HINTS.get(key, "run option_outcome(k) for each option and read "
-                                "notready_nodes and propagation_delay_s."))
+        hint="run option_outcome(k) for each option and read notready_nodes and "
+             "propagation_delay_s.")
