@@ -66,18 +66,7 @@ Q7_CLUSTER = ClusterDimensions(nodes=2400, pods_per_node=25, cores_per_node=16, 
 Q7_BUSIEST_SHARE = 0.044
 
 
-def __dir__() -> list[str]:
-    return list(__all__)
-
-
-def score() -> tuple[int, int]:
-    """Print how many of this chapter's questions are right (in this session)."""
-    return scoring.score(__name__)
-
-
-def not_yet() -> list[str]:
-    """Print the questions not yet right, with what each asks."""
-    return scoring.not_yet(__name__)
+__dir__, score, not_yet = scoring.check_module(__name__, __all__)
 
 
 # --- q1 ------------------------------------------------------------------------------------

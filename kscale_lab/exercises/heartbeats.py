@@ -87,18 +87,7 @@ Q8_CLUSTER = HeartbeatDimensions(other_kib_per_node=120, quota_gib=4.0)
 Q8_ENVELOPE = ClusterDimensions(nodes=3000, pods_per_node=25, cores_per_node=16, namespaces=40)
 
 
-def __dir__() -> list[str]:
-    return list(__all__)
-
-
-def score() -> tuple[int, int]:
-    """Print how many of this chapter's questions are right (in this session)."""
-    return scoring.score(__name__)
-
-
-def not_yet() -> list[str]:
-    """Print the questions not yet right, with what each asks."""
-    return scoring.not_yet(__name__)
+__dir__, score, not_yet = scoring.check_module(__name__, __all__)
 
 
 def nospace_within_horizon(nodes: int, dims: HeartbeatDimensions = Q3_CLUSTER,

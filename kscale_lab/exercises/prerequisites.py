@@ -37,8 +37,7 @@ LAB_PACKAGES = {"numpy": "numpy", "matplotlib": "matplotlib", "simpy": "simpy",
 Q4_CHOICES = {"a": "the scheduler", "b": "the kubelet", "c": "etcd", "d": "the apiserver"}
 
 
-def __dir__() -> list[str]:
-    return list(__all__)
+__dir__, score, not_yet = scoring.check_module(__name__, __all__)
 
 
 def _version(distribution: str) -> str | None:
@@ -248,16 +247,6 @@ def figure_check() -> Any:
     ax.set_xlabel("seconds")
     ax.set_ylabel("heartbeats")
     return fig
-
-
-def score() -> tuple[int, int]:
-    """Print how many of the background questions are right (in this session)."""
-    return scoring.score(__name__)
-
-
-def not_yet() -> list[str]:
-    """Print the background questions not yet right."""
-    return scoring.not_yet(__name__)
 
 
 def q1(answer: Any) -> bool:

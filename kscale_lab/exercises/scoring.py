@@ -22,7 +22,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-__all__ = ["not_yet", "questions", "record", "score", "verdict"]
+__all__ = ["check_module", "not_yet", "questions", "record", "score", "verdict"]
 
 #: The last result of every check: module name → question name → right?
 _RESULTS: dict[str, dict[str, bool]] = {}
@@ -104,3 +104,30 @@ def verdict(check: Callable[..., bool], answer: Any) -> tuple[bool, str]:
     with contextlib.redirect_stdout(out):
         ok = bool(check(answer))
     return ok, out.getvalue().strip()
+
+
+def check_module(name: str, public: list[str] | None = None
+                 ) -> tuple[Callable[[], list[str]], Callable[[], tuple[int, int]],
+                            Callable[[], list[str]]]:
+    """``__dir__``, ``score`` and ``not_yet`` for the check module ``name``.
+
+    Every chapter's check module binds them at its top level,
+    ``__dir__, score, not_yet = check_module(__name__, __all__)``: ``dir()`` (and so
+    tab-completion) lists only its ``public`` names (without them, the names that do not
+    start with ``_``), and the two score functions report on that module's questions.
+    """
+    def module_dir() -> list[str]:
+        if public is not None:
+            return list(public)
+        return sorted(n for n in vars(sys.modules[name]) if not n.startswith("_"))
+
+    def module_score() -> tuple[int, int]:
+        """Print how many of this chapter's questions are right (in this session)."""
+        return score(name)
+
+    def module_not_yet() -> list[str]:
+        """Print the questions not yet right, with what each asks."""
+        return not_yet(name)
+
+    module_score.__name__, module_not_yet.__name__ = "score", "not_yet"
+    return module_dir, module_score, module_not_yet
