@@ -52,6 +52,12 @@ def test_every_question_has_an_answer_cell_then_its_check(key):
     for q in range(1, n + 1):
         answer = next(i for i, s in enumerate(code) if s.startswith(f"answer_{q} = ..."))
         assert code[answer + 1] == f"ex.q{q}(answer_{q});"
+
+
+@pytest.mark.parametrize("key", [c.key for c in CHAPTERS])
+def test_every_hand_out_ends_with_the_score_line(key):
+    code = [c.source.strip() for c in read(chapter(key).files["exercises"]).cells
+            if c.cell_type == "code"]
     assert code[-2:] == ["ex.score();", "ex.not_yet();"]
 
 
@@ -64,6 +70,14 @@ def test_the_solutions_answer_every_question_and_score_full_marks(key):
     for q in range(1, n + 1):
         assert re.search(rf"^answer_{q} = ", code, re.M)
         assert f"assert ex.q{q}(answer_{q})" in code
+
+
+@pytest.mark.parametrize("key", [c.key for c in CHAPTERS])
+def test_the_solutions_end_with_full_marks(key):
+    c = chapter(key)
+    code = [cell.source.strip() for cell in read(c.files["solutions"]).cells
+            if cell.cell_type == "code"]
+    n = len(questions(c.exercises_module))
     assert f"assert ex.score() == ({n}, {n})" in code
 
 

@@ -19,9 +19,11 @@ from typing import Any
 from kscale_lab.control_plane.flowcontrol import nominal_concurrency_limits
 from kscale_lab.endpoints import ETCD_MAX_REQUEST_BYTES, EndpointsDimensions, EndpointsModel
 from kscale_lab.endpoints.sizes import object_sizes
-from kscale_lab.exercises import check_choice, check_number
+from kscale_lab.exercises import check_choice, check_number, scoring
 from kscale_lab.priority import PriorityDimensions, PriorityModel
 from kscale_lab.units import MiB
+
+__dir__, score, not_yet = scoring.check_module(__name__)
 
 ENDPOINTS = EndpointsModel()
 PRIORITY = PriorityModel()

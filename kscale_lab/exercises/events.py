@@ -23,7 +23,9 @@ from kscale_lab.events import (
 )
 from kscale_lab.events.correlator import LRU_SIZE
 from kscale_lab.events.objects import CHURN_EVENTS
-from kscale_lab.exercises import check_choice, check_number
+from kscale_lab.exercises import check_choice, check_number, scoring
+
+__dir__, score, not_yet = scoring.check_module(__name__)
 
 MODEL = EventsModel()
 

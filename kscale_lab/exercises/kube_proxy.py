@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kscale_lab.exercises import check_choice, check_number, check_set
+from kscale_lab.exercises import check_choice, check_number, check_set, scoring
 from kscale_lab.kube_proxy import (
     IPTABLES_PER_RULE_HELD_S,
     IptablesProxier,
@@ -27,6 +27,8 @@ from kscale_lab.kube_proxy import (
     make_services,
 )
 from kscale_lab.kube_proxy.iptables import svc_chain
+
+__dir__, score, not_yet = scoring.check_module(__name__)
 
 MODEL = KubeProxyModel()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kscale_lab.exercises import check_choice, check_never, check_number, check_set
+from kscale_lab.exercises import check_choice, check_never, check_number, check_set, scoring
 from kscale_lab.scheduler import (
     SchedulerDimensions,
     feasible_nodes_to_find,
@@ -18,6 +18,8 @@ from kscale_lab.scheduler import (
     outcome_at,
     run,
 )
+
+__dir__, score, not_yet = scoring.check_module(__name__)
 
 #: Q1: nodes one 1.14 cycle filters and scores at 4,000 nodes, by default.
 Q1_NODES = 4000

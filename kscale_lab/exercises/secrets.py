@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kscale_lab.exercises import check_choice, check_number
+from kscale_lab.exercises import check_choice, check_number, scoring
 from kscale_lab.secrets import SecretsDimensions, SecretsModel, secrets_at
+
+__dir__, score, not_yet = scoring.check_module(__name__)
 
 MODEL = SecretsModel()
 

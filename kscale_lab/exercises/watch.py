@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kscale_lab.exercises import check_choice, check_number
+from kscale_lab.exercises import check_choice, check_number, scoring
 from kscale_lab.watch import WatchDimensions, WatchModel, bookmark_factor
+
+__dir__, score, not_yet = scoring.check_module(__name__)
 
 MODEL = WatchModel()
 
