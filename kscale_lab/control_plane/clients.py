@@ -137,6 +137,20 @@ def _as_client(env: simpy.Environment, client: RestClient | ApiServer) -> RestCl
     return client if isinstance(client, RestClient) else RestClient(env, client)
 
 
+def watch_timeout_range(min_watch_timeout_s: float,
+                        max_watch_timeout_s: float | None = None) -> tuple[float, float]:
+    """The reflector's watch timeout range ``(min, max)``, checked: a missing ``max`` is
+    client-go's ``2 × min``."""
+    if not min_watch_timeout_s > 0:
+        raise ValueError(f"min_watch_timeout_s must be > 0 s; got {min_watch_timeout_s}")
+    if max_watch_timeout_s is None:
+        max_watch_timeout_s = 2 * min_watch_timeout_s
+    if not max_watch_timeout_s >= min_watch_timeout_s:
+        raise ValueError(f"max_watch_timeout_s must be >= min_watch_timeout_s "
+                         f"({min_watch_timeout_s} s); got {max_watch_timeout_s} s")
+    return min_watch_timeout_s, max_watch_timeout_s
+
+
 class Reflector:
     """client-go's Reflector: ``ListAndWatch`` one resource into a local store, for ever.
 
@@ -173,13 +187,8 @@ class Reflector:
                  min_watch_timeout_s: float = MIN_WATCH_TIMEOUT_S,
                  max_watch_timeout_s: float | None = None,
                  seed: int | np.random.Generator = 0, name: str = "") -> None:
-        if not min_watch_timeout_s > 0:
-            raise ValueError(f"min_watch_timeout_s must be > 0 s; got {min_watch_timeout_s}")
-        if max_watch_timeout_s is None:
-            max_watch_timeout_s = 2 * min_watch_timeout_s
-        if not max_watch_timeout_s >= min_watch_timeout_s:
-            raise ValueError(f"max_watch_timeout_s must be >= min_watch_timeout_s "
-                             f"({min_watch_timeout_s} s); got {max_watch_timeout_s} s")
+        min_watch_timeout_s, max_watch_timeout_s = watch_timeout_range(
+            min_watch_timeout_s, max_watch_timeout_s)
         self.env = env
         self.client = _as_client(env, client)
         self.prefix = prefix
@@ -400,13 +409,8 @@ def reflector_load(reflectors: float, events_per_s: float, selectivity: float, *
             raise ValueError(f"{name} must be >= 0; got {value}")
     if not 0 <= selectivity <= 1:
         raise ValueError(f"selectivity must be from 0 to 1; got {selectivity}")
-    if not min_watch_timeout_s > 0:
-        raise ValueError(f"min_watch_timeout_s must be > 0 s; got {min_watch_timeout_s}")
-    if max_watch_timeout_s is None:
-        max_watch_timeout_s = 2 * min_watch_timeout_s
-    if not max_watch_timeout_s >= min_watch_timeout_s:
-        raise ValueError(f"max_watch_timeout_s must be >= min_watch_timeout_s "
-                         f"({min_watch_timeout_s} s); got {max_watch_timeout_s} s")
+    min_watch_timeout_s, max_watch_timeout_s = watch_timeout_range(min_watch_timeout_s,
+                                                                   max_watch_timeout_s)
     restarts = reflectors / ((min_watch_timeout_s + max_watch_timeout_s) / 2)
     if allow_watch_bookmarks:
         p = _poisson_tail((1 - selectivity) * events_per_s * bookmark_lead_s,
