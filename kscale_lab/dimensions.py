@@ -57,6 +57,19 @@ class DimensionConflict(ValueError):
         self.fields = tuple(fields)
 
 
+def require_grace_beyond(grace_period_s: float, period_s: float, what: str,
+                          *fields: str) -> None:
+    """The node lifecycle controller's rule, shared by every chapter with a
+    ``grace_period_s``: the grace period must be longer than the heartbeat ``period_s`` (the
+    ``what``), or healthy nodes are marked NotReady between two heartbeats. ``fields`` names
+    the dimensions besides ``grace_period_s`` that set the period."""
+    if grace_period_s <= period_s:
+        raise DimensionConflict(
+            f"grace_period_s must be longer than the {what} ({format_number(period_s)} s), "
+            f"or healthy nodes would be marked NotReady; got {format_number(grace_period_s)} s",
+            ("grace_period_s", *fields))
+
+
 def format_number(x: float) -> str:
     """A number as a reader wants it: ``15,000``, ``0.25``, ``1e+308``; never ``-0``."""
     if isinstance(x, bool):

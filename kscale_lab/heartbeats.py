@@ -54,7 +54,13 @@ import numpy as np
 import simpy
 
 from kscale_lab.control_plane import ApiLoad, ApiServer, TooManyRequests
-from kscale_lab.dimensions import DimensionConflict, Dimensions, dimension, shared
+from kscale_lab.dimensions import (
+    DimensionConflict,
+    Dimensions,
+    dimension,
+    require_grace_beyond,
+    shared,
+)
 from kscale_lab.etcd import Etcd, NoSpaceError, PeriodicWriter, usage_timeline
 from kscale_lab.model import Model, Outcome, Version, metric, side_of
 from kscale_lab.units import GiB, KiB, MiB
@@ -175,15 +181,10 @@ class HeartbeatDimensions(Dimensions):
                 f"lease_duration_s must be a multiple of 4 s (the kubelet renews the Lease "
                 f"every quarter of it, and the lab counts whole seconds); got "
                 f"{self.lease_duration_s}", ("lease_duration_s",))
-        for name, period in (("status_update_period_s", self.status_update_period_s),
-                             ("lease_duration_s", self.lease_renew_s)):
-            if self.grace_period_s <= period:
-                what = ("status_update_period_s" if name == "status_update_period_s" else
-                        "Lease renew interval (lease_duration_s / 4)")
-                raise DimensionConflict(
-                    f"grace_period_s must be longer than the {what} ({period} s), or healthy "
-                    f"nodes would be marked NotReady; got {self.grace_period_s} s",
-                    ("grace_period_s", name))
+        require_grace_beyond(self.grace_period_s, self.status_update_period_s,
+                             "status_update_period_s", "status_update_period_s")
+        require_grace_beyond(self.grace_period_s, self.lease_renew_s,
+                             "Lease renew interval (lease_duration_s / 4)", "lease_duration_s")
         live = self.nodes * (self.node_bytes + LEASE_BYTES + self.other_kib_per_node * KiB)
         if live >= self.quota_bytes:
             raise DimensionConflict(

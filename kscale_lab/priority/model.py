@@ -41,7 +41,13 @@ from kscale_lab.control_plane.flowcontrol import (
     DEFAULT_PRIORITY_LEVELS,
     nominal_concurrency_limits,
 )
-from kscale_lab.dimensions import DimensionConflict, Dimensions, choice, dimension, shared
+from kscale_lab.dimensions import (
+    Dimensions,
+    choice,
+    dimension,
+    require_grace_beyond,
+    shared,
+)
 from kscale_lab.heartbeats import LEASE_BYTES
 from kscale_lab.model import Model, Outcome, Version, metric, side_of
 from kscale_lab.priority.queueing import (
@@ -103,11 +109,7 @@ class PriorityDimensions(Dimensions):
         help="The time over which nodes marked NotReady are counted")
 
     def check(self) -> None:
-        if self.grace_period_s <= LEASE_RENEW_S:
-            raise DimensionConflict(
-                f"grace_period_s must be longer than the Lease renew interval "
-                f"({LEASE_RENEW_S:g} s), or healthy nodes would be marked NotReady; got "
-                f"{self.grace_period_s} s", ("grace_period_s",))
+        require_grace_beyond(self.grace_period_s, LEASE_RENEW_S, "Lease renew interval")
 
     @property
     def service_s(self) -> float:

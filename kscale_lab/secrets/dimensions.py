@@ -34,6 +34,7 @@ from kscale_lab.dimensions import (
     choice,
     dimension,
     flag,
+    require_grace_beyond,
     shared,
 )
 
@@ -131,11 +132,8 @@ class SecretsDimensions(Dimensions):
                 f"writes the node's TTL, {ttl_controller_ttl_s(self.nodes)} s at "
                 f"{self.nodes:,} nodes); set ttl_controller off to use a TTL of "
                 f"{self.cache_ttl_s} s", ("cache_ttl_s", "ttl_controller"))
-        if self.grace_period_s <= HEARTBEAT_PERIOD_S:
-            raise DimensionConflict(
-                f"grace_period_s must be longer than the kubelet's heartbeat period "
-                f"({HEARTBEAT_PERIOD_S} s), or healthy nodes would be marked NotReady; got "
-                f"{self.grace_period_s} s", ("grace_period_s",))
+        require_grace_beyond(self.grace_period_s, HEARTBEAT_PERIOD_S,
+                             "kubelet's heartbeat period")
 
     # --- what the dimensions imply ---------------------------------------------------------
     @property
