@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from kscale_lab.chapters import get
 from kscale_lab.tables import comparison_table, html_table
 from kscale_lab.widgets import explore
 
@@ -106,3 +107,15 @@ def test_comparison_table_has_one_row_per_metric_with_both_versions():
     rows = [cells[i:i + 4] for i in range(4, len(cells), 4)]
     assert rows == [[name, value, improved[name][0], unit]
                     for name, (value, unit) in naive.items()]
+
+
+def test_comparison_table_with_load_ends_with_the_rows_the_text_table_ends_with():
+    comparison = get("secrets").compare()
+    cells = _Parsed(comparison_table(comparison, load=True)).cells
+    rows = [cells[i:i + 4] for i in range(0, len(cells), 4)]
+    text_rows = [line.split() for line in comparison.table().splitlines()
+                 if line.startswith("load: ")]
+    assert len(rows) == 1 + len(comparison.naive.formatted()) + len(text_rows)
+    for row, words in zip(rows[-len(text_rows):], text_rows):
+        assert row[0].split() == words[:len(row[0].split())]
+        assert " ".join(row[1:]).split() == words[len(row[0].split()):]
