@@ -1,13 +1,10 @@
-"""The course's diagrams and the readability rules every figure of chapters 1 and 2 follows.
-
-A diagram is drawn from the package (``kscale_lab.figures.diagrams``); these tests check what
-it draws against the registry and against hand derivations, and that no text in these
-figures is smaller than ``style.MIN_FONT_PT`` and no legend sits on the data.
+"""The course's diagrams (``kscale_lab.figures.diagrams``): what each draws, checked against
+the registry and against hand derivations. The readability rules they follow with every other
+figure are in ``tests/test_figure_readability.py``.
 """
 
 from __future__ import annotations
 
-import functools
 from types import SimpleNamespace
 
 import matplotlib
@@ -16,10 +13,8 @@ import pytest
 matplotlib.use("agg")
 
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from kscale_lab import style  # noqa: E402
 from kscale_lab.chapters import CHAPTERS  # noqa: E402
 from kscale_lab.figures import diagrams  # noqa: E402
 
@@ -98,58 +93,3 @@ def test_iptables_diagram_checks_as_many_rules_as_the_target_service_number():
     checked = [t.get_text() for t in texts(drawn(fig)) if t.get_text().startswith("svc-")]
     assert checked[:7] == [f"svc-{i} cluster IP?" + (" yes" if i == 4 else "")
                            for i in range(1, 8)]
-
-
-@functools.cache
-def _my_figures() -> list[tuple[str, Figure]]:
-    """The figures of chapters 1 and 2, the diagrams and a sweep player's frame."""
-    from kscale_lab.chapters import get
-    from kscale_lab.figures.envelope import plot_sweep
-    from kscale_lab.figures.heartbeats import plot_timeline
-    from kscale_lab.heartbeats import HeartbeatDimensions, simulate
-
-    out = []
-    for key in ("envelope", "heartbeats"):
-        model = get(key)
-        out.append((f"{key} figure", model.figure(model.compare())))
-    fig = style.new_figure(3.8)
-    plot_sweep(fig, clusters={"A": (4000, 50), "B": (1000, 30)})
-    out.append(("envelope sweep", fig))
-    toy = HeartbeatDimensions(nodes=6, horizon_s=180, compaction_interval_s=60,
-                              failed_node_at_s=100)
-    fig = style.new_figure(4.6)
-    plot_timeline([simulate(toy, "naive"), simulate(toy, "improved")], fig)
-    out.append(("heartbeat timeline", fig))
-    for name in ("control_plane_map", "etcd_revision_timeline", "iptables_vs_ipvs",
-                 "scheduling_cycle", "watch_bookmarks"):
-        fig = Figure()
-        getattr(diagrams, name)(fig)
-        out.append((name, fig))
-    return out
-
-
-@pytest.mark.parametrize("name, fig", _my_figures(), ids=lambda v: v if isinstance(v, str) else "")
-def test_no_text_is_smaller_than_the_course_minimum(name, fig):
-    small = sorted({(round(t.get_fontsize(), 2), t.get_text()[:30]) for t in texts(drawn(fig))
-                    if t.get_fontsize() < style.MIN_FONT_PT - 1e-9})
-    assert not small, f"{name}: text below {style.MIN_FONT_PT} pt: {small}"
-
-
-@pytest.mark.parametrize("name, fig", _my_figures(), ids=lambda v: v if isinstance(v, str) else "")
-def test_legends_sit_off_the_data(name, fig):
-    drawn(fig)
-    renderer = fig.canvas.get_renderer()
-    for legend in fig.findobj(Legend):
-        box = legend.get_window_extent(renderer)
-        for ax in fig.axes:
-            if ax.axison:
-                assert not box.overlaps(ax.get_window_extent(renderer)), (
-                    f"{name}: a legend ({[t.get_text() for t in legend.get_texts()]}) "
-                    "lies on an axes' data area")
-
-
-def test_minimum_font_is_at_least_the_websites_smallest_body_text():
-    # The website's smallest body text is its code, 0.875 x 16 px = 14 px (measured by the
-    # browser tests); a figure shown at its drawn size has MIN_FONT_PT x DPI / 72 pixels
-    # (PNG) or MIN_FONT_PT x 96 / 72 (SVG, whose points are CSS points).
-    assert style.MIN_FONT_PT * min(style.DPI, 96) / 72 >= 14
