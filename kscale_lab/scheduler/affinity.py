@@ -89,6 +89,10 @@ class _ExistingTermsByList(_Predicate):
         super().__init__(pod, infos, pods_with_affinity)
         self.matching_terms = self.existing_terms_matching()
 
+    @property
+    def active(self) -> bool:
+        return bool(self.own or self.matching_terms)
+
     def existing_terms_ok(self, labels: dict[str, str]) -> bool:
         for term, node in self.matching_terms:
             self.checks += 1
@@ -100,10 +104,6 @@ class _ExistingTermsByList(_Predicate):
 
 class ScanAffinity(_ExistingTermsByList):
     """1.10: the pod's own terms checked per node by scanning every existing pod."""
-
-    @property
-    def active(self) -> bool:
-        return bool(self.own or self.matching_terms)
 
     def ok(self, info: NodeInfo) -> bool:
         labels = info.node.labels
@@ -135,10 +135,6 @@ class ByNodeAffinity(_ExistingTermsByList):
                 if any(term.matches(p.labels) for p in info.pods):
                     nodes.append(info.node)
             self.matching_nodes.append((term, nodes))
-
-    @property
-    def active(self) -> bool:
-        return bool(self.own or self.matching_terms)
 
     def ok(self, info: NodeInfo) -> bool:
         labels = info.node.labels
