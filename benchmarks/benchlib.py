@@ -162,32 +162,9 @@ def png_floor(ex: Any) -> Callable[[], bytes]:
 
 
 def candidates(model: Any) -> list[tuple[str, Any]]:
-    """Points of a model's dimensions that may be its most expensive: the defaults, every
-    numeric dimension alone at the bottom and at the top of its range, and every dimension
-    at the top at once (as far as the rules between dimensions allow)."""
-    base = model.dimensions()
-    out = [("defaults", base)]
-    top = base
-    for s in model.dimensions.specs():
-        if not s.numeric:
-            continue
-        for end, value in (("lo", s.lo), ("hi", s.hi)):
-            try:
-                out.append((f"{s.name}={end}", base.replace(**{s.name: value})))
-            except ValueError:
-                pass
-        try:
-            top = top.replace(**{s.name: s.hi})
-        except ValueError:
-            pass
-    out.append(("every dimension at its top", top))
-    seen, unique = set(), []
-    for label, dims in out:
-        key = tuple(sorted(dims.as_dict().items()))
-        if key not in seen:
-            seen.add(key)
-            unique.append((label, dims))
-    return unique
+    """Points of a model's dimensions that may be its most expensive: the ends of its
+    ranges (:meth:`~kscale_lab.dimensions.Dimensions.range_ends`)."""
+    return model.dimensions.range_ends()
 
 
 def most_expensive(model: Any, repeats: int = 5, fresh: bool = False

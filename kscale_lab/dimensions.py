@@ -370,6 +370,38 @@ class Dimensions:
         return out
 
     @classmethod
+    def range_ends(cls) -> list[tuple[str, Dimensions]]:
+        """Labelled points at the ends of the ranges: the defaults, every numeric dimension
+        alone at the bottom and at the top of its range, and every one at the top at once
+        (as far as the rules between dimensions allow); each point once. The benchmarks look
+        among them for a model's most expensive point; the contract tests run every model at
+        all of them."""
+        base = cls()
+        out: list[tuple[str, Dimensions]] = [("defaults", base)]
+        top = base
+        for s in cls.specs():
+            if not s.numeric:
+                continue
+            for end, value in (("lo", s.lo), ("hi", s.hi)):
+                try:
+                    out.append((f"{s.name}={end}", base.replace(**{s.name: value})))
+                except ValueError:            # a rule with another dimension forbids it
+                    pass
+            try:
+                top = top.replace(**{s.name: s.hi})
+            except ValueError:
+                pass
+        out.append(("every dimension at its top", top))
+        seen: set[tuple] = set()
+        unique = []
+        for label, dims in out:
+            key = tuple(sorted(dims.as_dict().items()))
+            if key not in seen:
+                seen.add(key)
+                unique.append((label, dims))
+        return unique
+
+    @classmethod
     def spec(cls, name: str) -> DimensionSpec:
         """The spec of dimension ``name``; ``ValueError`` listing the known ones if unknown."""
         for s in cls.specs():

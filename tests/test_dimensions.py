@@ -92,3 +92,27 @@ def test_numpy_scalars_are_accepted_and_huge_numbers_refused_plainly():
     assert Toy(nodes=np.int64(7)).nodes == 7 and Toy(ratio=np.float32(0.5)).ratio == 0.5
     with pytest.raises(ValueError, match=r"got 1.000e\+400"):
         Toy(nodes=10**400)
+
+
+@dataclass(frozen=True)
+class Capped(Dimensions):
+    low: int = dimension(10, lo=1, hi=100, help="At most high")
+    high: int = dimension(50, lo=1, hi=100, help="At least low")
+
+    def check(self) -> None:
+        if self.low > self.high:
+            raise DimensionConflict("low must not exceed high", ("low", "high"))
+
+
+def test_range_ends_are_the_defaults_each_end_alone_and_all_tops_once():
+    points = dict(Toy.range_ends())
+    assert points == {"defaults": Toy(), "nodes=lo": Toy(nodes=1), "nodes=hi": Toy(nodes=5000),
+                      "ratio=lo": Toy(ratio=0.0), "ratio=hi": Toy(ratio=1.0),
+                      "every dimension at its top": Toy(nodes=5000, ratio=1.0)}
+
+
+def test_range_ends_skip_what_a_rule_forbids_and_repeat_no_point():
+    # low=100 and high=1 each break low <= high; all at the top is low=10 (its top refused),
+    # high=100: the same point as high=hi, listed once.
+    assert Capped.range_ends() == [("defaults", Capped()), ("low=lo", Capped(low=1)),
+                                   ("high=hi", Capped(high=100))]
