@@ -245,6 +245,19 @@ def _prefix_end(prefix: bytes) -> bytes:
     return b"\0"                         # every key
 
 
+def _key_range(key: str | bytes, range_end: str | bytes | None = None,
+               prefix: bool = False) -> dict:
+    """The ``key`` and ``range_end`` fields of a request: one key, ``[key, range_end)``, or
+    (``prefix``) every key starting with ``key``."""
+    raw = key.encode() if isinstance(key, str) else bytes(key)
+    body: dict = {"key": _b64(raw)}
+    if prefix:
+        body["range_end"] = _b64(_prefix_end(raw))
+    elif range_end is not None:
+        body["range_end"] = _b64(range_end)
+    return body
+
+
 def _kv(d: dict) -> KeyValue:
     return KeyValue(key=_unb64(d.get("key")), value=_unb64(d.get("value")),
                     create_revision=int(d.get("create_revision", 0)),
@@ -509,12 +522,7 @@ class RealEtcd:
         ``revision`` reads the store as it was then; a compacted one raises
         :class:`RealCompactedError`.
         """
-        raw = key.encode() if isinstance(key, str) else bytes(key)
-        body: dict = {"key": _b64(raw)}
-        if prefix:
-            body["range_end"] = _b64(_prefix_end(raw))
-        elif range_end is not None:
-            body["range_end"] = _b64(range_end)
+        body = _key_range(key, range_end, prefix)
         if revision is not None:
             body["revision"] = str(revision)
         if keys_only:
@@ -532,12 +540,7 @@ class RealEtcd:
 
         Deletes are allowed under the ``NOSPACE`` alarm.
         """
-        raw = key.encode() if isinstance(key, str) else bytes(key)
-        body: dict = {"key": _b64(raw)}
-        if prefix:
-            body["range_end"] = _b64(_prefix_end(raw))
-        elif range_end is not None:
-            body["range_end"] = _b64(range_end)
+        body = _key_range(key, range_end, prefix)
         return int(self._call("/v3/kv/deleterange", body).get("deleted", 0))
 
     def compact(self, revision: int, *, physical: bool = True) -> None:
@@ -608,10 +611,7 @@ class RealEtcd:
         """
         if max_events < 1:
             raise ValueError(f"max_events must be ≥ 1; got {max_events}")
-        raw = key.encode() if isinstance(key, str) else bytes(key)
-        create: dict = {"key": _b64(raw), "start_revision": str(start_revision)}
-        if prefix:
-            create["range_end"] = _b64(_prefix_end(raw))
+        create = {**_key_range(key, prefix=prefix), "start_revision": str(start_revision)}
         if self.url is None:
             raise RealEtcdError("the etcd member is not started (use `with RealEtcd(...)`)")
         req = urllib.request.Request(self.url + "/v3/watch",
