@@ -220,8 +220,9 @@ def option_outcome(option: str) -> Any:
 def q8(answer: Any) -> bool:
     """Which change keeps every node Ready and secrets fresh within a second?"""
     def expected() -> str:
-        good = [k for k in Q8_OPTIONS if option_outcome(k).notready_nodes == 0
-                and option_outcome(k).propagation_delay_s <= Q8_FRESH_S]
+        outcomes = {k: option_outcome(k) for k in Q8_OPTIONS}
+        good = [k for k, out in outcomes.items()
+                if out.notready_nodes == 0 and out.propagation_delay_s <= Q8_FRESH_S]
         return good[0] if len(good) == 1 else "none"
 
     return check_choice(
